@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""One-command developer tasks; needs only Python >= 3.11 and pip.
+
+    python3 dev.py demo     # set up .venv (first time) and run the demo
+    python3 dev.py test     # set up .venv (first time) and run the whole test suite
+    python3 dev.py lint     # ruff check, ruff format --check, mypy --strict src
+
+Each command creates ``.venv`` on first use and reinstalls the package when
+``pyproject.toml`` changes. Extra arguments go to the underlying tool, e.g.
+``python3 dev.py test -k replay``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".dev-stamp"
+EXTRAS = {"demo": "", "test": "[test]", "lint": "[test,lint]"}
+
+
+def run(*cmd: str | Path) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT)
+
+
+def setup(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"peersupport needs Python >= 3.11, this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating {VENV.name}/ ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = f"{digest} {extras}"
+    have = STAMP.read_text().split("\n") if STAMP.exists() else []
+    if wanted in have:
+        return
+    code = run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+               "-e", f".{extras}")
+    if code:
+        sys.exit(code)
+    STAMP.write_text("\n".join([*have, wanted]))
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in EXTRAS:
+        print(__doc__)
+        return 2
+    task, rest = argv[0], argv[1:]
+    setup(EXTRAS[task])
+    if task == "demo":
+        return run(BIN / "peersupport", "demo", *rest)
+    if task == "test":
+        return run(PY, "-m", "pytest", *rest)
+    failed = 0
+    for cmd in (
+        (BIN / "ruff", "check", "."),
+        (BIN / "ruff", "format", "--check", "."),
+        (BIN / "mypy", "--strict", "src"),
+    ):
+        failed |= run(*cmd)
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""peersupport: run peer-support group sessions by their protocol.
+
+Domain types (:class:`Group`, :class:`Member`, :class:`Agreement`), session
+formats as compiled state charts, and fairness rules enforced by the
+:class:`Session` engine. See the README and ``docs/`` for a tour.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from peersupport import events, formats
+from peersupport.clock import Clock, ManualClock, SystemClock
+from peersupport.errors import (
+    ActionRejected,
+    AlreadyDone,
+    ConsentRequired,
+    CrossTalkBlocked,
+    FormatError,
+    LogError,
+    NotAMember,
+    NotPresent,
+    NotYourTurn,
+    PeersupportError,
+    PermissionDenied,
+    RuleViolation,
+    SessionClosed,
+    SessionPaused,
+    WrongPhase,
+)
+from peersupport.events import Event, EventKind
+from peersupport.floor import FacilitatorOnly, FloorState, Popcorn, SeatOrder, TurnPolicy
+from peersupport.format import Format, FormatChart, Phase, PhaseSpec, Transition
+from peersupport.model import DEFAULT_GUIDELINES, Agreement, Group, Member, Role
+from peersupport.rules import NoCrossTalk, OneSharePerRound, RightToPass, Rule, ShareTimeLimit
+from peersupport.session import Deadline, Session, SessionState, SessionStatus
+
+try:
+    __version__ = version("peersupport")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "DEFAULT_GUIDELINES",
+    "ActionRejected",
+    "Agreement",
+    "AlreadyDone",
+    "Clock",
+    "ConsentRequired",
+    "CrossTalkBlocked",
+    "Deadline",
+    "Event",
+    "EventKind",
+    "FacilitatorOnly",
+    "FloorState",
+    "Format",
+    "FormatChart",
+    "FormatError",
+    "Group",
+    "LogError",
+    "ManualClock",
+    "Member",
+    "NoCrossTalk",
+    "NotAMember",
+    "NotPresent",
+    "NotYourTurn",
+    "OneSharePerRound",
+    "PeersupportError",
+    "PermissionDenied",
+    "Phase",
+    "PhaseSpec",
+    "Popcorn",
+    "RightToPass",
+    "Role",
+    "Rule",
+    "RuleViolation",
+    "SeatOrder",
+    "Session",
+    "SessionClosed",
+    "SessionPaused",
+    "SessionState",
+    "SessionStatus",
+    "ShareTimeLimit",
+    "SystemClock",
+    "Transition",
+    "TurnPolicy",
+    "WrongPhase",
+    "__version__",
+    "events",
+    "formats",
+]

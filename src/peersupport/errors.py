@@ -1,0 +1,147 @@
+"""The one exception hierarchy of peersupport.
+
+Every problem the library reports is a :class:`PeersupportError`. Actions that a
+session refuses raise a subclass of :class:`ActionRejected`, whose message and
+attributes say *who* tried *which action* and *which rule* stopped it. A
+rejected action leaves the session exactly as it was (the one documented
+exception is :class:`CrossTalkBlocked`, whose attempt is recorded in the event
+log so facilitators can see it).
+
+Malformed input that is not an action (a bad event log, an invalid format)
+raises :class:`LogError` or :class:`FormatError`; both are also ``ValueError``
+so generic input-validation code catches them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from peersupport.events import Event
+
+__all__ = [
+    "ActionRejected",
+    "AlreadyDone",
+    "ConsentRequired",
+    "CrossTalkBlocked",
+    "FormatError",
+    "LogError",
+    "NotAMember",
+    "NotPresent",
+    "NotYourTurn",
+    "PeersupportError",
+    "PermissionDenied",
+    "RuleViolation",
+    "SessionClosed",
+    "SessionPaused",
+    "WrongPhase",
+]
+
+
+class PeersupportError(Exception):
+    """Base class of every error raised by peersupport."""
+
+
+class ActionRejected(PeersupportError):
+    """A session refused an action; the session is unchanged.
+
+    Attributes:
+        actor: Id of the person who tried the action (``None`` if unknown).
+        action: Name of the action, e.g. ``"start_share"``.
+        rule: Stable id of the rule or check that refused it, e.g.
+            ``"one-share-per-round"``.
+        reason: Human-readable explanation (without the who/what prefix).
+    """
+
+    def __init__(self, actor: str | None, action: str, rule: str, reason: str) -> None:
+        self.actor = actor
+        self.action = action
+        self.rule = rule
+        self.reason = reason
+        who = actor if actor is not None else "someone"
+        super().__init__(f"{who} may not {action}: {reason} (rule '{rule}')")
+
+
+class NotAMember(ActionRejected):
+    """The actor is not part of the group (a closed group refuses outsiders)."""
+
+
+class NotPresent(ActionRejected):
+    """The actor (or the member acted upon) is not present in the session."""
+
+
+class PermissionDenied(ActionRejected):
+    """The actor's role does not allow the action, or they acted for someone else."""
+
+
+class ConsentRequired(ActionRejected):
+    """The member has not consented to the current version of the agreement."""
+
+
+class NotYourTurn(ActionRejected):
+    """The phase's turn policy does not give the member the floor now."""
+
+
+class RuleViolation(ActionRejected):
+    """A fairness or agreement rule refused the action."""
+
+
+class CrossTalkBlocked(RuleViolation):
+    """An interjection was blocked by the ``no-cross-talk`` rule.
+
+    Unlike other rejections, the *attempt* is recorded as a
+    ``cross_talk_blocked`` event so facilitators can see it; nothing else in
+    the session changes.
+
+    Attributes:
+        event: The recorded ``cross_talk_blocked`` event.
+    """
+
+    def __init__(
+        self, actor: str | None, action: str, rule: str, reason: str, event: Event
+    ) -> None:
+        super().__init__(actor, action, rule, reason)
+        self.event = event
+
+
+class WrongPhase(ActionRejected):
+    """The action is not available in the current phase (or no transition allows it)."""
+
+
+class SessionPaused(WrongPhase):
+    """The session is paused (e.g. for a safety break); floor actions wait."""
+
+
+class SessionClosed(ActionRejected):
+    """The session has ended; no further actions are accepted."""
+
+
+class AlreadyDone(ActionRejected):
+    """The action would change nothing (e.g. consenting twice to one version)."""
+
+
+class LogError(PeersupportError, ValueError):
+    """An event log is malformed, out of order, or does not replay.
+
+    Attributes:
+        line: 1-based line number (or event position) where the problem is.
+    """
+
+    def __init__(self, line: int, problem: str) -> None:
+        self.line = line
+        self.problem = problem
+        super().__init__(f"event log line {line}: {problem}")
+
+
+class FormatError(PeersupportError, ValueError):
+    """A session format is invalid (e.g. a phase without turn policy).
+
+    Attributes:
+        format_name: Name of the offending format.
+        problem: What is wrong with it.
+    """
+
+    def __init__(self, format_name: str, problem: str) -> None:
+        self.format_name = format_name
+        self.problem = problem
+        super().__init__(f"format '{format_name}': {problem}")
