@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from peersupport import events, formats
+from peersupport import events, formats, report
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.errors import (
     ActionRejected,
@@ -88,4 +88,5 @@ __all__ = [
     "__version__",
     "events",
     "formats",
+    "report",
 ]

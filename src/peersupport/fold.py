@@ -94,7 +94,7 @@ class SessionCore:
             round=floor.round,
             status=self._status,
             present=tuple(self._present),
-            roles={m: self._roles[m] for m in self._present},
+            roles=dict(self._roles),
             consents=dict(self._consents),
             agreement=self._agreement,
             floor=floor.snapshot(self._phase.policy.offers),

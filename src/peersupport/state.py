@@ -52,7 +52,7 @@ class SessionState:
         round: Number of the current round in this phase (0 without rounds).
         status: Open, paused or ended.
         present: Ids of members present, in seat (arrival) order.
-        roles: Role of everyone present (visitors to open groups included).
+        roles: Role of everyone who arrived, including those who left (and visitors).
         consents: For each member, the agreement version they last consented to.
         agreement: The agreement in force.
         floor: The floor.

@@ -1,0 +1,45 @@
+"""The ``peersupport`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from peersupport import __version__
+from peersupport.demo import run_demo
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="peersupport",
+        description="Run peer-support group sessions by their protocol.",
+    )
+    parser.add_argument("--version", action="version", version=f"peersupport {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="run a seeded sharing circle and print its timeline and fairness summary",
+        description=(
+            "Run a sharing circle with a facilitator and six simulated members on a "
+            "fast-forwarded clock; print the timeline and a fairness summary. "
+            "The same seed prints the same output."
+        ),
+    )
+    demo.add_argument("--seed", type=int, default=7, help="seed of the members' choices (7)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        for line in run_demo(args.seed):
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

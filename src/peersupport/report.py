@@ -1,0 +1,175 @@
+"""Readable reports of a session: a timeline and a fairness summary.
+
+Both work from the event log alone (plus the group, for display names), so
+they render a live session, a restored one, or a log read from disk::
+
+    for line in ps.report.timeline(group, fmt, session.events):
+        print(line)
+    print(ps.report.fairness_table(group, session.state))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from peersupport.events import Event, EventKind
+from peersupport.format import Format
+from peersupport.model import Group
+from peersupport.session import Session
+from peersupport.state import SessionState
+
+__all__ = ["clock_time", "fairness_table", "timeline"]
+
+_K = EventKind
+
+
+def clock_time(seconds: float) -> str:
+    """Format seconds as ``m:ss`` (or ``h:mm:ss`` from one hour)."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def _name(group: Group, member_id: str | None) -> str:
+    if member_id is None:
+        return "the engine"
+    return group.member(member_id).name if member_id in group else member_id
+
+
+def timeline(group: Group, fmt: Format, events: Iterable[Event]) -> Iterator[str]:
+    """Yield one readable line per event, plus a line whenever a turn is offered.
+
+    The log is replayed (and so checked) as it is rendered.
+
+    Args:
+        group: The group, for display names.
+        fmt: The format the session ran.
+        events: The session's events.
+
+    Raises:
+        LogError: If the log does not replay.
+    """
+    start: float | None = None
+    offered: str | None = None
+    for event, session in Session.replay_steps(group, fmt, events):
+        if start is None:
+            start = event.time
+        text = _describe(group, fmt, event, session)
+        yield f"[{clock_time(event.time - start):>7}] {text}"
+        now_offered = session.offered_to()
+        if now_offered is not None and now_offered != offered:
+            yield f"{'':10}-> {_name(group, now_offered)}'s turn"
+        offered = now_offered
+
+
+def _describe(group: Group, fmt: Format, e: Event, session: Session) -> str:  # noqa: C901
+    who = _name(group, e.actor)
+    member = _name(group, e.member)
+    data = e.data
+    kind = e.kind
+    if kind is _K.OPENED:
+        return (
+            f"session of {group.name!r} opens: {fmt.title} "
+            f"(agreement v{data.get('agreement')})"
+        )
+    if kind is _K.ARRIVED:
+        late = ""
+        if session.phase.id != fmt.initial:
+            late = " (late"
+            if session.phase.policy.rounds:
+                late += f"; joins the end of round {session.floor.round}"
+            late += ")"
+        visitor = f" as a visiting {data['role']}" if "role" in data else ""
+        return f"{member} arrives{visitor}{late}"
+    if kind is _K.LEFT:
+        during = ""
+        if "duration" in data:
+            during = f" mid-share after {clock_time(float(data['duration']))}"  # type: ignore[arg-type]
+        return f"{member} leaves{during} (removed from the remaining turns)"
+    if kind is _K.CONSENTED:
+        return f"{member} consents to agreement v{data['version']}"
+    if kind is _K.AGREEMENT_AMENDED:
+        changes = ", ".join(f"{k}={v}" for k, v in data.items() if k != "version")
+        return f"{who} amends the agreement to v{data['version']} ({changes})"
+    if kind is _K.PHASE_ENTERED:
+        phase = session.phase
+        rounds = f", round {session.floor.round}" if phase.policy.rounds else ""
+        return f"== {phase.name}{rounds} ({phase.policy.name}) =="
+    if kind is _K.ROUND_STARTED:
+        return f"== {session.phase.name}, round {data['round']} =="
+    if kind is _K.ROUND_CLOSED:
+        missed = data.get("not_reached") or []
+        names = ", ".join(_name(group, m) for m in missed)  # type: ignore[union-attr]
+        return f"{who} closes the round; not reached: {names or 'nobody'}"
+    if kind is _K.TURN_SKIPPED:
+        return f"{who} moves the round past {member}"
+    if kind is _K.SHARE_STARTED:
+        if session.phase.policy.rounds:
+            return f"{member} shares (round {session.floor.round})"
+        return f"{member} speaks"
+    if kind is _K.SHARE_ENDED:
+        duration = clock_time(float(data["duration"]))  # type: ignore[arg-type]
+        if e.actor is None:
+            return f"{member}'s share ends at the hard cap ({duration}; rule '{data['rule']}')"
+        by = f" (ended by {who})" if e.actor != e.member else ""
+        return f"{member} finishes after {duration}{by}"
+    if kind is _K.PASSED:
+        return f"{member} passes"
+    if kind is _K.INTERJECTED:
+        return f"{member} responds to {_name(group, str(data['holder']))} (cross-talk allowed)"
+    if kind is _K.CROSS_TALK_BLOCKED:
+        return (
+            f"{member} tries to interject while {_name(group, str(data['holder']))} shares"
+            f" -- blocked by rule '{data['rule']}'"
+        )
+    if kind is _K.TIME_WARNING:
+        return f"time warning for {member} (rule '{data['rule']}')"
+    if kind is _K.OVERTIME:
+        limit = clock_time(float(data["limit"]))  # type: ignore[arg-type]
+        return f"{member} is over the {limit} limit: overtime (rule '{data['rule']}')"
+    if kind is _K.PHASE_TIME_UP:
+        budget = clock_time(float(data["budget"]))  # type: ignore[arg-type]
+        return f"time budget of {fmt.phases[str(data['phase'])].name} ({budget}) is up"
+    if kind is _K.PAUSED:
+        return f"{who} pauses the session"
+    if kind is _K.RESUMED:
+        return f"{who} resumes the session"
+    return f"{who} ends the session"
+
+
+def fairness_table(group: Group, state: SessionState) -> str:
+    """Return a table of shares, passes and speaking time per member.
+
+    Everyone who attended and takes turns is listed, including members who
+    never spoke (they count as zeros).
+
+    Args:
+        group: The group, for display names.
+        state: The session's state (``session.state``).
+    """
+    attended = [m for m, role in state.roles.items() if role.takes_turns]
+    for member in (*state.shares, *state.passes, *state.not_reached):
+        if member not in attended:
+            attended.append(member)
+    total = sum(state.speaking_time.values()) or 1.0
+    rows = [
+        f"{'member':<10}{'shares':>7}{'passes':>7}{'speaking':>10}{'share of time':>15}"
+        f"{'overtime':>10}{'not reached':>13}"
+    ]
+    for member in attended:
+        speaking = state.speaking_time.get(member, 0.0)
+        rows.append(
+            f"{_name(group, member):<10}{state.shares.get(member, 0):>7}"
+            f"{state.passes.get(member, 0):>7}{clock_time(speaking):>10}"
+            f"{speaking / total:>15.0%}{clock_time(state.overtime.get(member, 0.0)):>10}"
+            f"{state.not_reached.get(member, 0):>13}"
+        )
+    spoke = sum(1 for m in attended if state.shares.get(m, 0))
+    rows.append(
+        f"{spoke} of {len(attended)} members shared; "
+        f"{state.cross_talk_blocked} cross-talk attempt(s) blocked"
+    )
+    return "\n".join(rows)
