@@ -145,4 +145,4 @@ def run_demo(seed: int = 7) -> Iterator[str]:
     yield from timeline(group, session.format, session.events)
     yield ""
     yield "Fairness summary (sharing phases only; the facilitator's readings excluded):"
-    yield fairness_table(group, session.state)
+    yield from fairness_table(group, session.state).splitlines()

@@ -77,12 +77,17 @@ class Session(SessionCore):
         """Apply every deadline that fell due by now; return the events appended.
 
         Each event is stamped with the moment its deadline fell due, so a late
-        call records the same log as a punctual one.
+        call records the same log as a punctual one. Call it when the clock
+        reaches :meth:`next_deadline` (a deadline at ``T`` is due from ``T`` on).
+
+        Every action first applies the deadlines that fell due *before* it; an
+        action at exactly a deadline comes first, so a share ended exactly at
+        its limit is not overtime.
         """
         start = len(self._events)
         now = self.clock.now()
         if now >= self._deadline:
-            self._catch_up(now)
+            self._catch_up(now, inclusive=True)
         return tuple(self._events[start:])
 
     def _now(self) -> float:
@@ -92,14 +97,14 @@ class Session(SessionCore):
             raise ValueError(
                 f"the clock went back: it reads {now:g} s but the last event was at {last:g} s"
             )
-        if now >= self._deadline:
-            self._catch_up(now)
+        if now > self._deadline:
+            self._catch_up(now, inclusive=False)
         return now
 
-    def _catch_up(self, now: float) -> None:
+    def _catch_up(self, now: float, *, inclusive: bool) -> None:
         while True:
             found = self._find_deadline()
-            if found is None or found[0] > now:
+            if found is None or found[0] > now or (found[0] == now and not inclusive):
                 return
             at, kind, member = found
             rule = SHARE_TIME_LIMIT.id

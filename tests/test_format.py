@@ -1,0 +1,181 @@
+import pytest
+
+import peersupport as ps
+
+
+def compile_chart(chart, name="test-format"):
+    return ps.Format.from_chart(name, chart)
+
+
+class TestBuiltinFormats:
+    def test_names(self):
+        """Both built-in formats are installed."""
+        assert {"sharing-circle", "open-sharing"} <= set(ps.formats.names())
+
+    def test_unknown_format(self):
+        """Asking for an unknown format names the installed ones."""
+        with pytest.raises(KeyError, match="sharing-circle"):
+            ps.formats.get("no-such-format")
+
+    def test_sharing_circle_phases(self):
+        """The sharing circle runs opening, check-in, sharing, check-out, closing."""
+        fmt = ps.formats.get("sharing-circle")
+        assert list(fmt.phases) == ["opening", "check_in", "sharing", "check_out", "closing"]
+        assert fmt.initial == "opening"
+        assert fmt.phases["check_in"].policy.name == "seat-order"
+        assert fmt.phases["opening"].policy.name == "facilitator-only"
+        assert fmt.phases["closing"].final
+        assert not any(p.cross_talk for p in fmt.phases.values())
+        targets = {t.target for t in fmt.phases["sharing"].transitions}
+        assert targets == {"sharing", "check_out"}
+
+    def test_open_sharing_is_popcorn(self):
+        """Open sharing's middle phase is popcorn sharing."""
+        fmt = ps.formats.get("open-sharing")
+        assert fmt.phases["sharing"].policy.name == "popcorn"
+
+    def test_mermaid_is_drawn_from_the_chart(self):
+        """The mermaid diagram comes from the chart and names every phase."""
+        text = ps.formats.get("sharing-circle").mermaid()
+        assert text.startswith("stateDiagram-v2")
+        for phase in ("opening", "check_in", "sharing", "check_out", "closing"):
+            assert phase in text
+        assert "round_complete" in text
+
+    def test_register_twice_refused(self):
+        """Registering a name twice is refused unless replace=True."""
+        with pytest.raises(ps.FormatError, match="already registered"):
+            ps.formats.register("sharing-circle", lambda: ps.formats.get("open-sharing"))
+
+    def test_factory_must_build_the_named_format(self):
+        """A factory that builds a format of another name is refused on first use."""
+        ps.formats.register("misnamed", lambda: ps.formats.get("open-sharing"), replace=True)
+        with pytest.raises(ps.FormatError, match="misnamed"):
+            ps.formats.get("misnamed")
+
+
+class TestValidation:
+    def test_phase_without_policy(self):
+        """A phase with no turn policy is refused, naming the format and phase."""
+
+        class Chart(ps.FormatChart):
+            a = ps.Phase("A", initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        with pytest.raises(ps.FormatError, match="'test-format'.*phase 'a' has no turn policy"):
+            compile_chart(Chart)
+
+    def test_unknown_policy(self):
+        """An unknown turn policy is refused and the known ones are listed."""
+
+        class Chart(ps.FormatChart):
+            a = ps.Phase("A", policy="talking-stick", initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        with pytest.raises(ps.FormatError, match="unknown turn policy 'talking-stick'"):
+            compile_chart(Chart)
+
+    def test_unknown_rule(self):
+        """A phase naming an unknown rule id is refused."""
+
+        class Chart(ps.FormatChart):
+            a = ps.Phase("A", policy="seat-order", rules=("no-such-rule",), initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        with pytest.raises(ps.FormatError, match="unknown rule 'no-such-rule'"):
+            compile_chart(Chart)
+
+    def test_unknown_guard(self):
+        """A transition guarded by an unknown condition is refused."""
+
+        class Chart(ps.FormatChart):
+            a = ps.Phase("A", policy="seat-order", initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b, cond="moon_is_full")
+
+            def moon_is_full(self):
+                return True
+
+        with pytest.raises(ps.FormatError, match="guard 'moon_is_full'"):
+            compile_chart(Chart)
+
+    def test_plain_state_refused(self):
+        """A chart state that is not a Phase is refused."""
+        from statemachine import State
+
+        class Chart(ps.FormatChart):
+            a = State("A", initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        with pytest.raises(ps.FormatError, match="not a peersupport Phase"):
+            compile_chart(Chart)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"budget": 0}, "budget must be positive"),
+            ({"share_limit": 60, "warn_at": 60}, "warning must come before"),
+            ({"warn_at": 30}, "warn_at needs a share_limit"),
+        ],
+    )
+    def test_bad_limits(self, kwargs, message):
+        """Phase limits are validated when the format is compiled."""
+
+        class Chart(ps.FormatChart):
+            a = ps.Phase("A", policy="seat-order", initial=True, **kwargs)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        with pytest.raises(ps.FormatError, match=message):
+            compile_chart(Chart)
+
+    def test_not_a_chart(self):
+        """Compiling something that is not a chart class is refused."""
+        with pytest.raises(ps.FormatError, match="not a python-statemachine chart"):
+            ps.Format.from_chart("x", object)  # type: ignore[arg-type]
+
+    def test_unreachable_phase_refused_by_the_chart(self):
+        """python-statemachine itself refuses a chart with an unreachable phase."""
+        from statemachine.exceptions import InvalidDefinition
+
+        with pytest.raises(InvalidDefinition, match="unreachable"):
+
+            class Chart(ps.FormatChart):
+                a = ps.Phase("A", policy="seat-order", initial=True)
+                lost = ps.Phase("Lost", policy="seat-order")
+                b = ps.Phase("B", policy="facilitator-only", final=True)
+                go = a.to(b) | lost.to(b)
+
+    def test_custom_format_runs(self):
+        """A format compiled from a user chart runs a session end to end."""
+
+        class Chart(ps.FormatChart):
+            welcome = ps.Phase("Welcome", policy="facilitator-only", initial=True)
+            round = ps.Phase("Round", policy="seat-order", share_limit=60, warn_at=45)
+            bye = ps.Phase("Bye", policy="facilitator-only", final=True)
+            advance = welcome.to(round) | round.to(bye, cond="round_complete")
+
+        fmt = compile_chart(Chart, "mini")
+        dee, al = ps.Member("dee", "Dee"), ps.Member("al", "Al")
+        group = ps.Group("g", {dee: ps.Role.FACILITATOR, al: ps.Role.MEMBER})
+        clock = ps.ManualClock()
+        s = ps.Session(group, fmt, clock=clock)
+        for m in ("dee", "al"):
+            s.arrive(m)
+            s.consent(m)
+        s.advance(by="dee")
+        s.start_share("al")
+        clock.advance(70)
+        s.end_share("al")
+        s.pass_turn("dee")
+        s.advance(by="dee")
+        s.end(by="dee")
+        kinds = [e.kind for e in s.events]
+        assert ps.EventKind.TIME_WARNING in kinds
+        assert ps.EventKind.OVERTIME in kinds
+        assert s.state.status is ps.SessionStatus.ENDED
+        assert s.state.shares == {"al": 1}
