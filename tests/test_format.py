@@ -179,3 +179,32 @@ class TestValidation:
         assert ps.EventKind.OVERTIME in kinds
         assert s.state.status is ps.SessionStatus.ENDED
         assert s.state.shares == {"al": 1}
+
+
+class TestChartAgreement:
+    @pytest.mark.parametrize("name", ["sharing-circle", "open-sharing"])
+    def test_compiled_table_follows_the_chart(self, name):
+        """Driving the real python-statemachine chart and the compiled table gives the same phases."""
+        import itertools
+
+        from statemachine.exceptions import TransitionNotAllowed
+
+        fmt = ps.formats.get(name)
+        events = sorted({t.event for p in fmt.phases.values() for t in p.transitions})
+        checked = 0
+        for depth in range(1, 6):
+            for sequence in itertools.product(events, repeat=depth):
+                machine = fmt.chart()
+                phase = fmt.initial
+                for event in sequence:
+                    table = [t for t in fmt.phases[phase].transitions if t.event == event]
+                    try:
+                        machine.send(event)
+                    except TransitionNotAllowed:
+                        assert table == []
+                        break
+                    assert table, (phase, event)
+                    phase = table[0].target
+                    assert machine.current_state_value == phase
+                    checked += 1
+        assert checked >= 2
