@@ -97,7 +97,7 @@ class SessionCore:
             roles=dict(self._roles),
             consents=dict(self._consents),
             agreement=self._agreement,
-            floor=floor.snapshot(self._phase.policy.offers),
+            floor=floor.snapshot(self._phase.policy.offers and floor.holder is None),
             phase_started_at=self._phase_started,
             time=self._events[-1].time,
             shares=dict(self._shares),
@@ -172,6 +172,10 @@ class SessionCore:
             at = self._phase_started + budget
             if best is None or at < best[0]:
                 best = (at, "phase-budget", None)
+        if best is not None and best[0] < self._events[-1].time:
+            # A change (e.g. a shorter share limit agreed mid-share) made this
+            # due retroactively: it falls due at the moment of that change.
+            best = (self._events[-1].time, best[1], best[2])
         return best
 
     # ------------------------------------------------------------------ events -> state
@@ -199,10 +203,16 @@ class SessionCore:
                 return eligible[index + 1 :] + eligible[: index + 1]
         return eligible
 
+    def _share_duration(self, now: float) -> float:
+        """Seconds the current share has lasted at ``now`` (a pause stops the clock)."""
+        if self._status is SessionStatus.PAUSED:
+            now = self._paused_at
+        return now - self.floor.started
+
     def _end_share(self, member: str, time: float) -> None:
         floor = self.floor
         if self._phase.policy.sharing:
-            duration = time - floor.started
+            duration = self._share_duration(time)
             self._shares[member] = self._shares.get(member, 0) + 1
             self._speaking[member] = self._speaking.get(member, 0.0) + duration
             _warn, limit, _hard = SHARE_TIME_LIMIT.limits(self._phase, self._agreement)

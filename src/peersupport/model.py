@@ -89,8 +89,17 @@ class Member:
 
 
 def _positive_or_none(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and (not isinstance(value, int | float) or not value > 0):
-        raise ValueError(f"agreement {attr.name} must be a positive number of seconds or None")
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not value > 0
+    ):
+        raise ValueError(
+            f"agreement {attr.name} must be a positive number of seconds or None, got {value!r}"
+        )
+
+
+def _flag(_inst: object, attr: attrs.Attribute[Any], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"agreement {attr.name} must be True or False, got {value!r}")
 
 
 @attrs.frozen
@@ -114,9 +123,9 @@ class Agreement:
 
     share_limit: float | None = attrs.field(default=300.0, validator=_positive_or_none)
     warn_at: float | None = attrs.field(default=240.0, validator=_positive_or_none)
-    hard_cap: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
-    cross_talk: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
-    may_pass: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    hard_cap: bool = attrs.field(default=False, validator=_flag)
+    cross_talk: bool = attrs.field(default=False, validator=_flag)
+    may_pass: bool = attrs.field(default=True, validator=_flag)
     guidelines: tuple[str, ...] = attrs.field(default=DEFAULT_GUIDELINES, converter=tuple)
     version: int = 1
 
@@ -177,7 +186,7 @@ class Group:
 
     Args:
         name: The group's name, e.g. ``"Thursday circle"``.
-        roles: Each member mapped to their role. Seat order follows this order.
+        roles: Each member mapped to their role (in a session, seats follow arrival order).
         agreement: The group's current agreement.
         closed: A closed group refuses people who are not in ``roles``; an open
             group lets visitors arrive (as newcomers unless told otherwise).

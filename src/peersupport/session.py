@@ -274,7 +274,7 @@ class Session(SessionCore):
         self._need_present(actor, action, member)
         data: dict[str, DataValue] = {}
         if self.floor.holder == member:
-            data["duration"] = now - self.floor.started
+            data["duration"] = self._share_duration(now)
         return self._commit(_K.LEFT, now, actor, member, data)
 
     def consent(self, member: str, *, by: str | None = None) -> Event:
@@ -323,7 +323,7 @@ class Session(SessionCore):
                 actor, action, "one-voice-at-a-time", f"{member} does not hold the floor"
             )
         return self._commit(
-            _K.SHARE_ENDED, now, actor, member, {"duration": now - self.floor.started}
+            _K.SHARE_ENDED, now, actor, member, {"duration": self._share_duration(now)}
         )
 
     def pass_turn(self, member: str, *, by: str | None = None) -> Event:
@@ -520,7 +520,7 @@ class Session(SessionCore):
         now = self._now()
         data: dict[str, DataValue] = {"phase": self._phase.id}
         if self.floor.holder is not None:
-            data["duration"] = now - self.floor.started
+            data["duration"] = self._share_duration(now)
         return self._commit(_K.ENDED, now, by, None, data)
 
     def amend_agreement(self, *, by: str, **changes: Any) -> Event:

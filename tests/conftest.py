@@ -1,0 +1,113 @@
+"""Shared fixtures: a group, a manual clock and sessions with everyone arrived and consented."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pytest
+
+import peersupport as ps
+
+DEE = ps.Member("dee", "Dee")
+AL = ps.Member("al", "Al")
+BO = ps.Member("bo", "Bo")
+CY = ps.Member("cy", "Cy")
+NU = ps.Member("nu", "Nu")
+OB = ps.Member("ob", "Ob")
+
+#: Everyone in the group, in seat order.
+EVERYONE = ("dee", "al", "bo", "cy", "nu", "ob")
+#: Turn order of a round when everyone is present: after the facilitator, who speaks last.
+ROUND = ("al", "bo", "cy", "nu", "dee")
+#: Time the manual clock starts at (not zero, so relative and absolute times differ).
+T0 = 1000.0
+
+
+def make_group(
+    agreement: ps.Agreement | None = None, *, closed: bool = True, name: str = "Thursday circle"
+) -> ps.Group:
+    """The test group: facilitator dee, members al, bo, cy, newcomer nu, observer ob."""
+    return ps.Group(
+        name=name,
+        roles={
+            DEE: ps.Role.FACILITATOR,
+            AL: ps.Role.MEMBER,
+            BO: ps.Role.MEMBER,
+            CY: ps.Role.MEMBER,
+            NU: ps.Role.NEWCOMER,
+            OB: ps.Role.OBSERVER,
+        },
+        agreement=ps.Agreement(share_limit=300.0, warn_at=240.0)
+        if agreement is None
+        else agreement,
+        closed=closed,
+    )
+
+
+class CrossTalkChart(ps.FormatChart):
+    """A format whose working phase allows cross-talk (none of the built-in ones does)."""
+
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    working = ps.Phase("Working time", policy="popcorn", cross_talk=True)
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+    advance = opening.to(working) | working.to(closing)
+
+
+@pytest.fixture
+def group() -> ps.Group:
+    """The closed test group with a 300 s share limit and a warning at 240 s."""
+    return make_group()
+
+
+@pytest.fixture
+def clock() -> ps.ManualClock:
+    """A manual clock at T0."""
+    return ps.ManualClock(T0)
+
+
+@pytest.fixture
+def circle() -> ps.Format:
+    """The built-in sharing circle."""
+    return ps.formats.get("sharing-circle")
+
+
+@pytest.fixture
+def popcorn() -> ps.Format:
+    """The built-in open (popcorn) sharing format."""
+    return ps.formats.get("open-sharing")
+
+
+@pytest.fixture
+def crosstalk() -> ps.Format:
+    """A format with a cross-talk phase (opening -> working time -> closing)."""
+    return ps.Format.from_chart("working-time", CrossTalkChart)
+
+
+@pytest.fixture
+def make_session(group: ps.Group, clock: ps.ManualClock) -> Callable[..., ps.Session]:
+    """Build a session where ``arrive`` arrive (in that order) and ``consent`` consent."""
+
+    def make(
+        fmt: str | ps.Format = "sharing-circle",
+        *,
+        group: ps.Group = group,
+        arrive: Iterable[str] = EVERYONE,
+        consent: Iterable[str] | None = None,
+    ) -> ps.Session:
+        fmt = ps.formats.get(fmt) if isinstance(fmt, str) else fmt
+        session = ps.Session(group, fmt, clock=clock)
+        arrive = tuple(arrive)
+        for member in arrive:
+            session.arrive(member)
+        for member in arrive if consent is None else consent:
+            session.consent(member)
+        return session
+
+    return make
+
+
+@pytest.fixture
+def session(make_session: Callable[..., ps.Session]) -> ps.Session:
+    """A sharing circle in its opening, everyone arrived and consented."""
+    return make_session()
