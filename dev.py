@@ -25,6 +25,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".dev-stamp"
 EXTRAS = {"demo": "", "test": "[test]", "lint": "[test,lint]"}
+#: The example third-party plugin; the tests prove it is found through its entry point.
+EXAMPLE_PLUGIN = ROOT / "examples" / "plugin"
 
 
 def run(*cmd: str | Path) -> int:
@@ -38,13 +40,20 @@ def setup(extras: str) -> None:
     if not PY.exists():
         print(f"creating {VENV.name}/ ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    sources = [ROOT / "pyproject.toml"]
+    if extras:  # test and lint environments get the example plugin too
+        sources += sorted(
+            p for p in EXAMPLE_PLUGIN.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        )
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
     wanted = f"{digest} {extras}"
     have = STAMP.read_text().split("\n") if STAMP.exists() else []
     if wanted in have:
         return
-    code = run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "-e", f".{extras}")
+    pip = (PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+    code = run(*pip, "-e", f".{extras}")
+    if not code and extras:
+        code = run(*pip, "--force-reinstall", "--no-deps", EXAMPLE_PLUGIN)
     if code:
         sys.exit(code)
     STAMP.write_text("\n".join([*have, wanted]))

@@ -86,6 +86,8 @@ class TestAgreement:
             "hard_cap": False,
             "cross_talk": False,
             "may_pass": True,
+            "reserved_time": None,
+            "share_the_air": 0.4,
         }
         assert agreement.version == 1
         assert agreement.guidelines == ps.DEFAULT_GUIDELINES

@@ -130,7 +130,11 @@ class TestExactReplay:
         replayed = ps.Session.replay(group, circle, circle_session.events)
         assert replayed.state == circle_session.state
         assert replayed.events == circle_session.events
-        assert set(K) - {e.kind for e in circle_session.events} == {K.INTERJECTED}
+        assert set(K) - {e.kind for e in circle_session.events} == {
+            K.INTERJECTED,
+            K.CALLED_ON,
+            K.RULE_NOTICE,
+        }
 
     def test_script_reaches_the_interesting_states(self, circle_session):
         """The scripted circle records deadlines, the hard cap, pauses, not reached and an end."""

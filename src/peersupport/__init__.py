@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from peersupport import events, formats, report
+from peersupport import events, formats, plugins, report
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.errors import (
     ActionRejected,
@@ -29,10 +29,30 @@ from peersupport.errors import (
     WrongPhase,
 )
 from peersupport.events import Event, EventKind
-from peersupport.floor import FacilitatorOnly, FloorState, Popcorn, SeatOrder, TurnPolicy
+from peersupport.floor import (
+    CalledOn,
+    FacilitatorOnly,
+    FloorState,
+    NewcomerIntroductions,
+    OpenFloor,
+    Popcorn,
+    SeatOrder,
+    Tag,
+    TurnPolicy,
+)
 from peersupport.format import Format, FormatChart, Phase, PhaseSpec, Transition
+from peersupport.hookspecs import hookimpl
 from peersupport.model import DEFAULT_GUIDELINES, Agreement, Group, Member, Role
-from peersupport.rules import NoCrossTalk, OneSharePerRound, RightToPass, Rule, ShareTimeLimit
+from peersupport.plugins import HookFailure, PluginError
+from peersupport.rules import (
+    NoCrossTalk,
+    OneSharePerRound,
+    ReservedTime,
+    RightToPass,
+    Rule,
+    ShareTheAir,
+    ShareTimeLimit,
+)
 from peersupport.session import Deadline, Session, SessionState, SessionStatus
 
 try:
@@ -45,6 +65,7 @@ __all__ = [
     "ActionRejected",
     "Agreement",
     "AlreadyDone",
+    "CalledOn",
     "Clock",
     "ConsentRequired",
     "CrossTalkBlocked",
@@ -57,19 +78,24 @@ __all__ = [
     "FormatChart",
     "FormatError",
     "Group",
+    "HookFailure",
     "LogError",
     "ManualClock",
     "Member",
+    "NewcomerIntroductions",
     "NoCrossTalk",
     "NotAMember",
     "NotPresent",
     "NotYourTurn",
     "OneSharePerRound",
+    "OpenFloor",
     "PeersupportError",
     "PermissionDenied",
     "Phase",
     "PhaseSpec",
+    "PluginError",
     "Popcorn",
+    "ReservedTime",
     "RightToPass",
     "Role",
     "Rule",
@@ -80,13 +106,17 @@ __all__ = [
     "SessionPaused",
     "SessionState",
     "SessionStatus",
+    "ShareTheAir",
     "ShareTimeLimit",
     "SystemClock",
+    "Tag",
     "Transition",
     "TurnPolicy",
     "WrongPhase",
     "__version__",
     "events",
     "formats",
+    "hookimpl",
+    "plugins",
     "report",
 ]

@@ -9,6 +9,7 @@ overtime, then a fairness summary.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Iterator
 
@@ -88,10 +89,8 @@ class _Circle:
             elif action == "cross-talk":
                 self.session.start_share(member)
                 self.clock.advance(round(self.share_length(member, limit) / 2))
-                try:
-                    self.session.interject("al")
-                except CrossTalkBlocked:
-                    pass  # recorded in the log; the share goes on
+                with contextlib.suppress(CrossTalkBlocked):
+                    self.session.interject("al")  # blocked and recorded; the share goes on
                 self.clock.advance(round(self.share_length(member, limit) / 2))
                 self.session.end_share(member)
                 self.wait(3, 8)

@@ -33,7 +33,7 @@ DataValue = str | int | float | bool | None | list[str]
 
 
 class EventKind(enum.StrEnum):
-    """What happened. Deadline kinds are appended by the engine itself."""
+    """What happened. Deadline kinds and rule notices are appended by the engine itself."""
 
     OPENED = "opened"
     ARRIVED = "arrived"
@@ -44,6 +44,7 @@ class EventKind(enum.StrEnum):
     ROUND_STARTED = "round_started"
     ROUND_CLOSED = "round_closed"
     TURN_SKIPPED = "turn_skipped"
+    CALLED_ON = "called_on"
     SHARE_STARTED = "share_started"
     SHARE_ENDED = "share_ended"
     PASSED = "passed"
@@ -52,6 +53,7 @@ class EventKind(enum.StrEnum):
     TIME_WARNING = "time_warning"
     OVERTIME = "overtime"
     PHASE_TIME_UP = "phase_time_up"
+    RULE_NOTICE = "rule_notice"
     PAUSED = "paused"
     RESUMED = "resumed"
     ENDED = "ended"

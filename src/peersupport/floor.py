@@ -8,6 +8,10 @@ A phase's *turn policy* decides who may take the floor. The built-in policies:
 * ``popcorn``: an open floor with round fairness: anyone who has not had their
   turn in this round may take the floor; when everyone present has shared or
   passed, the next share starts a new round.
+* ``open-floor``: open discussion, anyone may take the floor when it is free.
+* ``newcomer-introductions``: a seat-order round for newcomers only.
+* ``called-on``: the chair calls on the next speaker, with round fairness.
+* ``tag``: each speaker names the next; otherwise anyone may volunteer.
 
 The floor is on the per-share path, so :class:`Floor` is a small mutable object
 with slots; :class:`FloorState` is the immutable snapshot you read from
@@ -17,11 +21,12 @@ with slots; :class:`FloorState` is the immutable snapshot you read from
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from peersupport.errors import NotYourTurn, WrongPhase
+from peersupport.errors import NotYourTurn, PermissionDenied, WrongPhase
+from peersupport.hookspecs import hookimpl
 from peersupport.model import Role
 from peersupport.rules import ONE_SHARE_PER_ROUND
 
@@ -29,13 +34,18 @@ if TYPE_CHECKING:
     from peersupport.session import Session
 
 __all__ = [
+    "CalledOn",
     "FacilitatorOnly",
     "Floor",
     "FloorState",
+    "NewcomerIntroductions",
+    "OpenFloor",
     "Popcorn",
     "SeatOrder",
+    "Tag",
     "TurnPolicy",
     "builtin_policies",
+    "register_turn_policies",
 ]
 
 
@@ -53,7 +63,9 @@ class FloorState:
         passed: Members who passed in this round.
         skipped: Members the facilitator moved past in this round.
         closed: Whether the facilitator closed the round early.
-        offered_to: For seat-order rounds, whose turn it is now.
+        offered_to: Whose turn it is now, when the policy offers the floor to one
+            member (seat order, a member called on or tagged); ``None`` while
+            someone holds the floor.
         complete: Whether everyone in the round has had their turn (or it was closed).
     """
 
@@ -73,9 +85,11 @@ class Floor:
     """The live, mutable floor of one session (internal to the engine)."""
 
     __slots__ = (
+        "called",
         "closed",
         "had_turn",
         "holder",
+        "last",
         "order",
         "over",
         "passed",
@@ -96,6 +110,8 @@ class Floor:
         self.passed: set[str] = set()
         self.skipped: set[str] = set()
         self.closed = False
+        self.called: str | None = None
+        self.last: str | None = None
 
     def new_round(self, number: int, order: list[str]) -> None:
         """Start round ``number`` with the given turn order."""
@@ -105,6 +121,7 @@ class Floor:
         self.passed = set()
         self.skipped = set()
         self.closed = False
+        self.called = None
 
     def next_up(self) -> str | None:
         """The first member in turn order who has not had their turn, if any."""
@@ -127,7 +144,7 @@ class Floor:
         """Members in the round who have not had their turn."""
         return [m for m in self.order if m not in self.had_turn]
 
-    def snapshot(self, offers: bool) -> FloorState:
+    def snapshot(self, offered_to: str | None) -> FloorState:
         """Return an immutable :class:`FloorState` of this floor."""
         return FloorState(
             holder=self.holder,
@@ -138,7 +155,7 @@ class Floor:
             passed=frozenset(self.passed),
             skipped=frozenset(self.skipped),
             closed=self.closed,
-            offered_to=self.next_up() if offers else None,
+            offered_to=offered_to,
             complete=self.complete(),
         )
 
@@ -146,32 +163,45 @@ class Floor:
 class TurnPolicy:
     """Base class of turn policies: who may take the floor in a phase.
 
-    Subclasses set the class attributes and override the two checks. A check
-    raises an :class:`~peersupport.errors.ActionRejected` subclass to refuse, and
-    must not change anything.
+    Subclasses set the class attributes and override the checks. A check raises
+    an :class:`~peersupport.errors.ActionRejected` subclass to refuse, and must
+    not change anything. Policies are registered through the
+    ``register_turn_policies`` hook.
 
     Attributes:
         name: Stable name used in formats (e.g. ``"seat-order"``).
         rounds: Whether the phase runs rounds with one-share-per-round fairness.
         auto_rollover: Whether a new round starts by itself once a round is complete.
-        offers: Whether the floor is offered to one member at a time (seat order).
         sharing: Whether floor time in this phase counts as members' shares in the
-            fairness statistics (facilitator readings do not).
-        timed: Whether shares are timed by the agreement's share limit by default.
+            fairness statistics by default (facilitator readings do not).
+        timed: Whether shares are timed by default.
+        description: One sentence on how the floor is given, for docs and listings.
     """
 
     name: str = ""
     rounds: bool = False
     auto_rollover: bool = False
-    offers: bool = False
     sharing: bool = True
     timed: bool = True
+    description: str = ""
+
+    def eligible(self, role: Role) -> bool:
+        """Whether people with ``role`` take part in this policy's rounds."""
+        return role.takes_turns
+
+    def offered(self, floor: Floor) -> str | None:
+        """Whom the floor is offered to now (``None``: nobody in particular)."""
+        return None
 
     def check_take_floor(self, session: Session, member: str, role: Role) -> None:
         """Refuse ``member`` taking the floor if this policy does not allow it now."""
 
     def check_pass(self, session: Session, member: str, role: Role) -> None:
         """Refuse ``member`` passing if this policy does not allow it now."""
+
+    def check_call_on(self, session: Session, by: str, by_role: Role, member: str) -> None:
+        """Refuse ``by`` calling on (or tagging) ``member``; by default nobody is called on."""
+        raise WrongPhase(by, "call_on", self.name, f"nobody is called on in {session.phase_name}")
 
     def __repr__(self) -> str:
         return f"<turn policy {self.name!r}>"
@@ -183,6 +213,7 @@ class FacilitatorOnly(TurnPolicy):
     name = "facilitator-only"
     sharing = False
     timed = False
+    description = "Only facilitators and co-facilitators take the floor."
 
     def check_take_floor(self, session: Session, member: str, role: Role) -> None:
         """Only facilitators may take the floor in this phase."""
@@ -196,6 +227,19 @@ class FacilitatorOnly(TurnPolicy):
 
     def check_pass(self, session: Session, member: str, role: Role) -> None:
         """There are no turns to pass in a facilitator-only phase."""
+        raise WrongPhase(
+            member, "pass_turn", self.name, f"there are no turns to pass in {session.phase_name}"
+        )
+
+
+class OpenFloor(TurnPolicy):
+    """Open discussion: anyone may take the floor when it is free (no round fairness)."""
+
+    name = "open-floor"
+    description = "Anyone present may take the floor when it is free; no rounds."
+
+    def check_pass(self, session: Session, member: str, role: Role) -> None:
+        """There are no turns to pass in an open discussion."""
         raise WrongPhase(
             member, "pass_turn", self.name, f"there are no turns to pass in {session.phase_name}"
         )
@@ -219,16 +263,26 @@ class SeatOrder(TurnPolicy):
 
     name = "seat-order"
     rounds = True
-    offers = True
+    description = (
+        "A round in seat order, starting to the facilitator's left: the floor is "
+        "offered to one member at a time, who shares or passes."
+    )
+
+    def offered(self, floor: Floor) -> str | None:
+        """The next member in seat order who has not had their turn."""
+        return floor.next_up()
 
     def _check(self, session: Session, member: str, action: str) -> None:
         floor = session.floor
         _check_fair_turn(session, floor, member, action)
         nxt = floor.next_up()
         if nxt != member:
-            raise NotYourTurn(
-                member, action, self.name, f"it is {nxt}'s turn in round {floor.round}"
+            why = (
+                f"it is {nxt}'s turn in round {floor.round}"
+                if nxt is not None
+                else f"{member} is not in round {floor.round} of {session.phase_name}"
             )
+            raise NotYourTurn(member, action, self.name, why)
 
     def check_take_floor(self, session: Session, member: str, role: Role) -> None:
         """Only the member whose turn it is may take the floor."""
@@ -239,12 +293,30 @@ class SeatOrder(TurnPolicy):
         self._check(session, member, "pass_turn")
 
 
+class NewcomerIntroductions(SeatOrder):
+    """A seat-order round for newcomers only: introduce yourself by first name, or pass."""
+
+    name = "newcomer-introductions"
+    description = (
+        "A round for newcomers only, in seat order: each may introduce themselves "
+        "or pass; nobody else is offered the floor."
+    )
+
+    def eligible(self, role: Role) -> bool:
+        """Only newcomers take part."""
+        return role is Role.NEWCOMER
+
+
 class Popcorn(TurnPolicy):
     """Open floor with round fairness: anyone who has not had their turn may take it."""
 
     name = "popcorn"
     rounds = True
     auto_rollover = True
+    description = (
+        "Anyone who has not had their turn in this round may take the floor; when "
+        "everyone has shared or passed, a new round starts."
+    )
 
     def check_take_floor(self, session: Session, member: str, role: Role) -> None:
         """Anyone who has not had their turn this round may take the floor."""
@@ -259,6 +331,116 @@ class Popcorn(TurnPolicy):
             _check_fair_turn(session, floor, member, "pass_turn")
 
 
+def _check_callable(session: Session, by: str, member: str) -> None:
+    floor = session.floor
+    if member == by:
+        raise NotYourTurn(by, "call_on", "call-on-others", f"{by} cannot call on themself")
+    if member in floor.had_turn and not floor.complete():
+        ONE_SHARE_PER_ROUND.refuse(session, floor, member, "call_on")
+
+
+class CalledOn(TurnPolicy):
+    """The chair calls on the next speaker, with round fairness."""
+
+    name = "called-on"
+    rounds = True
+    auto_rollover = True
+    description = (
+        "The facilitator calls on the next speaker, who shares or passes; nobody is "
+        "called twice before everyone has had a turn."
+    )
+
+    def offered(self, floor: Floor) -> str | None:
+        """The member called on, if any."""
+        return floor.called
+
+    def _check(self, session: Session, member: str, action: str) -> None:
+        called = session.floor.called
+        if called != member:
+            why = (
+                f"{called} was called on" if called else "the facilitator calls on the next speaker"
+            )
+            raise NotYourTurn(member, action, self.name, why)
+
+    def check_take_floor(self, session: Session, member: str, role: Role) -> None:
+        """Only the member called on may take the floor."""
+        self._check(session, member, "start_share")
+
+    def check_pass(self, session: Session, member: str, role: Role) -> None:
+        """Only the member called on may pass."""
+        self._check(session, member, "pass_turn")
+
+    def check_call_on(self, session: Session, by: str, by_role: Role, member: str) -> None:
+        """Only a facilitator calls on people, and not someone who had their turn."""
+        if not by_role.facilitates:
+            raise PermissionDenied(
+                by, "call_on", "facilitator-only-action", "only a facilitator may call on people"
+            )
+        _check_callable(session, by, member)
+
+
+class Tag(TurnPolicy):
+    """Tag sharing: each speaker names the next; if nobody is named, anyone may volunteer."""
+
+    name = "tag"
+    rounds = True
+    auto_rollover = True
+    description = (
+        "Each speaker names the next (a facilitator may too); when nobody is named, "
+        "anyone who has not had their turn may volunteer."
+    )
+
+    def offered(self, floor: Floor) -> str | None:
+        """The member tagged, if any."""
+        return floor.called
+
+    def _check(self, session: Session, member: str, action: str) -> None:
+        floor = session.floor
+        called = floor.called
+        if called is not None and called != member:
+            raise NotYourTurn(member, action, self.name, f"{called} was tagged")
+        if called is None and not floor.complete():
+            _check_fair_turn(session, floor, member, action)
+
+    def check_take_floor(self, session: Session, member: str, role: Role) -> None:
+        """The member tagged, or any volunteer who has not had their turn."""
+        self._check(session, member, "start_share")
+
+    def check_pass(self, session: Session, member: str, role: Role) -> None:
+        """The member tagged, or any volunteer who has not had their turn, may pass."""
+        self._check(session, member, "pass_turn")
+
+    def check_call_on(self, session: Session, by: str, by_role: Role, member: str) -> None:
+        """The last speaker tags the next (once); a facilitator may always."""
+        floor = session.floor
+        if not by_role.facilitates:
+            if by != floor.last:
+                raise NotYourTurn(
+                    by, "call_on", self.name, "only the last speaker names the next one"
+                )
+            if floor.called is not None:
+                raise NotYourTurn(by, "call_on", self.name, f"{floor.called} is already tagged")
+        _check_callable(session, by, member)
+
+
 def builtin_policies() -> Mapping[str, TurnPolicy]:
     """The turn policies that ship with peersupport, by name."""
-    return {p.name: p for p in (FacilitatorOnly(), SeatOrder(), Popcorn())}
+    return {
+        p.name: p
+        for p in (
+            FacilitatorOnly(),
+            SeatOrder(),
+            Popcorn(),
+            OpenFloor(),
+            NewcomerIntroductions(),
+            CalledOn(),
+            Tag(),
+        )
+    }
+
+
+@hookimpl
+def register_turn_policies(register: Any) -> None:
+    """Register the built-in turn policies (the library is its own first plugin)."""
+    for policy in builtin_policies().values():
+        register(policy)

@@ -9,8 +9,9 @@ what makes replay exact.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, ClassVar
 
 from peersupport.clock import Clock
 from peersupport.events import DataValue, Event, EventKind
@@ -19,6 +20,9 @@ from peersupport.format import Format, PhaseSpec
 from peersupport.model import Agreement, Group, Role
 from peersupport.rules import SHARE_TIME_LIMIT
 from peersupport.state import Deadline, SessionState, SessionStatus
+
+if TYPE_CHECKING:
+    from peersupport.plugins import Dispatcher, HookFailure
 
 __all__ = ["SessionCore"]
 
@@ -35,12 +39,16 @@ class SessionCore:
         "_consents",
         "_deadline",
         "_events",
+        "_hooks",
         "_interjections",
         "_not_reached",
+        "_offered",
         "_overtime",
         "_passes",
         "_paused_at",
         "_phase",
+        "_phase_shares",
+        "_phase_speaking",
         "_phase_started",
         "_present",
         "_roles",
@@ -52,9 +60,16 @@ class SessionCore:
         "floor",
         "format",
         "group",
+        "hook_failures",
     )
 
-    def __init__(self, group: Group, format: Format, clock: Clock) -> None:  # noqa: A002
+    def __init__(
+        self,
+        group: Group,
+        format: Format,  # noqa: A002
+        clock: Clock,
+        hooks: Dispatcher | None,
+    ) -> None:
         self.group = group
         self.format = format
         self.clock = clock
@@ -77,6 +92,11 @@ class SessionCore:
         self._blocked = 0
         self._interjections = 0
         self._deadline = _INF
+        self._phase_shares: dict[str, int] = {}
+        self._phase_speaking: dict[str, float] = {}
+        self._hooks = hooks
+        self._offered: str | None = None
+        self.hook_failures: list[HookFailure] = []
 
     # ------------------------------------------------------------------ reading
 
@@ -97,7 +117,7 @@ class SessionCore:
             roles=dict(self._roles),
             consents=dict(self._consents),
             agreement=self._agreement,
-            floor=floor.snapshot(self._phase.policy.offers and floor.holder is None),
+            floor=floor.snapshot(self.offered_to()),
             phase_started_at=self._phase_started,
             time=self._events[-1].time,
             shares=dict(self._shares),
@@ -138,11 +158,36 @@ class SessionCore:
         """Whether ``member_id`` is present."""
         return member_id in self._present
 
+    @property
+    def present(self) -> tuple[str, ...]:
+        """Ids of the members present, in seat (arrival) order."""
+        return tuple(self._present)
+
+    @property
+    def phase_started_at(self) -> float:
+        """When the current phase started (shifted by pauses)."""
+        return self._phase_started
+
+    @property
+    def phase_shares(self) -> Mapping[str, int]:
+        """Shares per member in the current phase (read-only view)."""
+        return MappingProxyType(self._phase_shares)
+
+    @property
+    def phase_speaking_time(self) -> Mapping[str, float]:
+        """Seconds of shares per member in the current phase (read-only view)."""
+        return MappingProxyType(self._phase_speaking)
+
     def offered_to(self) -> str | None:
-        """Whose turn it is in a seat-order round (``None`` in other phases)."""
-        if not self._phase.policy.offers or self.floor.holder is not None:
+        """Whose turn it is, when the phase's policy offers the floor to one member.
+
+        In a seat-order round that is the next member in seat order; under
+        ``called-on`` or ``tag`` the member called on or tagged. ``None`` while
+        someone holds the floor and in phases where nobody is offered the floor.
+        """
+        if self.floor.holder is not None:
             return None
-        return self.floor.next_up()
+        return self._phase.policy.offered(self.floor)
 
     def next_deadline(self) -> Deadline | None:
         """The next deadline (time warning, share limit or phase budget), if any.
@@ -188,16 +233,46 @@ class SessionCore:
         member: str | None,
         data: dict[str, DataValue],
     ) -> Event:
+        """Record an event, the rule notices it gives, then tell the plugins."""
+        event = self._record(kind, time, actor, member, data)
+        watchers = self._phase.watchers.get(kind)
+        notices: list[Event] = []
+        if watchers:
+            for rule in watchers:
+                found = rule.notice(self, event)  # type: ignore[arg-type]
+                if found is not None:
+                    notice = {"rule": rule.id, **found}
+                    notices.append(self._record(_K.RULE_NOTICE, time, None, event.member, notice))
+        deadline = self._find_deadline()
+        self._deadline = _INF if deadline is None else deadline[0]
+        hooks = self._hooks
+        if hooks is not None:
+            for told in (event, *notices):
+                offered = self.offered_to()
+                if offered == self._offered:
+                    offered = None
+                else:
+                    self._offered = offered
+                hooks.event(self, told, offered)  # type: ignore[arg-type]
+        return event
+
+    def _record(
+        self,
+        kind: EventKind,
+        time: float,
+        actor: str | None,
+        member: str | None,
+        data: dict[str, DataValue],
+    ) -> Event:
         event = Event(len(self._events), time, kind, actor, member, data)
         self._APPLY[kind](self, event)
         self._events.append(event)
-        found = self._find_deadline()
-        self._deadline = _INF if found is None else found[0]
         return event
 
     def _round_order(self) -> list[str]:
         roles = self._roles
-        eligible = [m for m in self._present if roles[m].takes_turns]
+        eligible_role = self._phase.policy.eligible
+        eligible = [m for m in self._present if eligible_role(roles[m])]
         for index, member in enumerate(eligible):
             if roles[member].facilitates:
                 return eligible[index + 1 :] + eligible[: index + 1]
@@ -211,10 +286,12 @@ class SessionCore:
 
     def _end_share(self, member: str, time: float) -> None:
         floor = self.floor
-        if self._phase.policy.sharing:
+        if self._phase.sharing:
             duration = self._share_duration(time)
             self._shares[member] = self._shares.get(member, 0) + 1
             self._speaking[member] = self._speaking.get(member, 0.0) + duration
+            self._phase_shares[member] = self._phase_shares.get(member, 0) + 1
+            self._phase_speaking[member] = self._phase_speaking.get(member, 0.0) + duration
             _warn, limit, _hard = SHARE_TIME_LIMIT.limits(self._phase, self._agreement)
             if limit is not None and duration > limit:
                 self._overtime[member] = self._overtime.get(member, 0.0) + duration - limit
@@ -240,11 +317,8 @@ class SessionCore:
             self._roles[member] = self.group.role_of(member) or Role.NEWCOMER
         self._present[member] = None
         floor = self.floor
-        if (
-            self._phase.policy.rounds
-            and self._roles[member].takes_turns
-            and member not in floor.order
-        ):
+        policy = self._phase.policy
+        if policy.rounds and policy.eligible(self._roles[member]) and member not in floor.order:
             floor.order.append(member)
 
     def _apply_left(self, e: Event) -> None:
@@ -271,6 +345,9 @@ class SessionCore:
         self._phase = self.format.phases[target]
         self._phase_started = e.time
         self._time_up = False
+        self._phase_shares = {}
+        self._phase_speaking = {}
+        self.floor.last = None
         if self._phase.policy.rounds:
             self.floor.new_round(1, self._round_order())
         else:
@@ -300,6 +377,8 @@ class SessionCore:
         floor.started = e.time
         floor.warned = False
         floor.over = False
+        floor.called = None
+        floor.last = member
         if self._phase.policy.rounds:
             floor.had_turn.add(member)
 
@@ -314,7 +393,16 @@ class SessionCore:
         floor = self.floor
         floor.had_turn.add(member)
         floor.passed.add(member)
+        floor.called = None
+        floor.last = member
         self._passes[member] = self._passes.get(member, 0) + 1
+
+    def _apply_called_on(self, e: Event) -> None:
+        self._rollover()
+        self.floor.called = e.member
+
+    def _apply_notice(self, e: Event) -> None:
+        pass
 
     def _apply_interjected(self, e: Event) -> None:
         self._interjections += 1
@@ -357,6 +445,7 @@ class SessionCore:
         _K.ROUND_STARTED: _apply_round_started,
         _K.ROUND_CLOSED: _apply_round_closed,
         _K.TURN_SKIPPED: _apply_skipped,
+        _K.CALLED_ON: _apply_called_on,
         _K.SHARE_STARTED: _apply_share_started,
         _K.SHARE_ENDED: _apply_share_ended,
         _K.PASSED: _apply_passed,
@@ -365,6 +454,7 @@ class SessionCore:
         _K.TIME_WARNING: _apply_warning,
         _K.OVERTIME: _apply_overtime,
         _K.PHASE_TIME_UP: _apply_time_up,
+        _K.RULE_NOTICE: _apply_notice,
         _K.PAUSED: _apply_paused,
         _K.RESUMED: _apply_resumed,
         _K.ENDED: _apply_ended,

@@ -31,8 +31,9 @@ import attrs
 from statemachine import State, StateMachine
 
 from peersupport.errors import FormatError
-from peersupport.floor import TurnPolicy, builtin_policies
-from peersupport.rules import Rule, builtin_rules
+from peersupport.events import EventKind
+from peersupport.floor import TurnPolicy
+from peersupport.rules import Rule
 
 __all__ = ["GUARDS", "Format", "FormatChart", "Phase", "PhaseSpec", "Transition"]
 
@@ -61,6 +62,11 @@ class Phase(State):
         warn_at: Warning point for ``share_limit``.
         timed: Whether shares are timed at all; defaults to the policy's choice
             (facilitator-only phases are untimed).
+        hard_cap: Whether the share limit is a hard cap in this phase, overriding
+            the agreement (``None``: the agreement decides).
+        counts_as_sharing: Whether floor time here counts as members' shares in
+            the fairness statistics; defaults to the policy's choice (e.g. a
+            read-around of principles does not count).
         rules: Ids of extra rules that apply in this phase.
         initial: Whether the session opens in this phase.
         final: Whether this is the last phase.
@@ -76,6 +82,8 @@ class Phase(State):
         share_limit: float | None = None,
         warn_at: float | None = None,
         timed: bool | None = None,
+        hard_cap: bool | None = None,
+        counts_as_sharing: bool | None = None,
         rules: tuple[str, ...] = (),
         initial: bool = False,
         final: bool = False,
@@ -88,6 +96,8 @@ class Phase(State):
         self.share_limit = share_limit
         self.warn_at = warn_at
         self.timed = timed
+        self.hard_cap = hard_cap
+        self.counts_as_sharing = counts_as_sharing
         self.rules = tuple(rules)
 
 
@@ -135,9 +145,13 @@ class PhaseSpec:
         share_limit: Phase share limit overriding the agreement's, or ``None``.
         warn_at: Phase warning point, or ``None``.
         timed: Whether shares are timed.
+        hard_cap: Phase hard-cap setting overriding the agreement's, or ``None``.
+        sharing: Whether floor time counts as members' shares.
         rules: Extra rule objects that apply in this phase.
         final: Whether this is the last phase.
         transitions: Transitions out of this phase, in declaration order.
+        rules_for: Extra rules by the action they check.
+        watchers: Extra rules by the event kind they give notices on.
     """
 
     id: str
@@ -148,10 +162,13 @@ class PhaseSpec:
     share_limit: float | None
     warn_at: float | None
     timed: bool
+    hard_cap: bool | None
+    sharing: bool
     rules: tuple[Rule, ...]
     final: bool
     transitions: tuple[Transition, ...]
     rules_for: Mapping[str, tuple[Rule, ...]] = attrs.field(repr=False, eq=False)
+    watchers: Mapping[EventKind, tuple[Rule, ...]] = attrs.field(repr=False, eq=False)
 
 
 @attrs.frozen
@@ -168,6 +185,7 @@ class Format:
         chart: The python-statemachine chart class it was compiled from.
         phases: Phase specs by id, in declaration order.
         initial: Id of the phase a session opens in.
+        facilitators: How many facilitators (or co-facilitators) the group needs.
     """
 
     name: str
@@ -176,6 +194,7 @@ class Format:
     chart: type[FormatChart] = attrs.field(repr=False)
     phases: Mapping[str, PhaseSpec] = attrs.field(repr=False)
     initial: str
+    facilitators: int = 1
 
     @classmethod
     def from_chart(
@@ -185,6 +204,7 @@ class Format:
         *,
         title: str = "",
         description: str = "",
+        facilitators: int = 1,
         policies: Mapping[str, TurnPolicy] | None = None,
         rules: Mapping[str, Rule] | None = None,
     ) -> Format:
@@ -195,16 +215,27 @@ class Format:
             chart: A :class:`FormatChart` subclass whose states are :class:`Phase`.
             title: Human-readable title (defaults to ``name``).
             description: How the format runs.
-            policies: Turn policies by name (defaults to the built-in ones).
-            rules: Rules by id (defaults to the built-in ones).
+            facilitators: How many facilitators the group needs to run it.
+            policies: Turn policies by name (default: those registered by the
+                installed plugins, built-ins included).
+            rules: Rules by id (default: those registered by the installed plugins).
 
         Raises:
             FormatError: Naming the format and the problem: a state that is not
                 a Phase, a phase without turn policy or with an unknown one, an
-                unknown rule id or guard, no initial or no final phase.
+                unknown rule id or guard, no final phase, a phase that cannot be
+                reached, or one from which no final phase can be reached.
         """
-        policies = builtin_policies() if policies is None else policies
-        rules = builtin_rules() if rules is None else rules
+        if policies is None or rules is None:
+            from peersupport.plugins import registry
+
+            loaded = registry()
+            if policies is None:
+                policies = {k: v.item for k, v in loaded.policies.items()}
+            if rules is None:
+                rules = {k: v.item for k, v in loaded.rules.items()}
+        if not isinstance(facilitators, int) or facilitators < 1:
+            raise FormatError(name, f"needs at least one facilitator, not {facilitators!r}")
         if not (isinstance(chart, type) and issubclass(chart, StateMachine)):
             raise FormatError(name, f"{chart!r} is not a python-statemachine chart class")
         states = list(chart.states)
@@ -240,9 +271,12 @@ class Format:
             _check_limits(name, state)
             transitions = tuple(_compile_transitions(name, state))
             rules_for: dict[str, tuple[Rule, ...]] = {}
+            watchers: dict[EventKind, tuple[Rule, ...]] = {}
             for rule in extra:
                 for action in rule.actions:
                     rules_for[action] = (*rules_for.get(action, ()), rule)
+                for kind in rule.watches:
+                    watchers[kind] = (*watchers.get(kind, ()), rule)
             specs[state.id] = PhaseSpec(
                 id=state.id,
                 name=state.name,
@@ -252,15 +286,21 @@ class Format:
                 share_limit=state.share_limit,
                 warn_at=state.warn_at,
                 timed=policy.timed if state.timed is None else state.timed,
+                hard_cap=state.hard_cap,
+                sharing=(
+                    policy.sharing if state.counts_as_sharing is None else state.counts_as_sharing
+                ),
                 rules=tuple(extra),
                 final=state.final,
                 transitions=transitions,
                 rules_for=rules_for,
+                watchers=watchers,
             )
             if state.initial:
                 initial = state.id
         if initial is None:  # pragma: no cover - python-statemachine always picks one
             raise FormatError(name, "the chart has no initial phase")
+        _check_graph(name, specs, initial)
         return cls(
             name=name,
             title=title or name,
@@ -268,6 +308,7 @@ class Format:
             chart=chart,
             phases=specs,
             initial=initial,
+            facilitators=facilitators,
         )
 
     def phase(self, phase_id: str) -> PhaseSpec:
@@ -281,6 +322,33 @@ class Format:
     def mermaid(self) -> str:
         """Return the chart as a mermaid ``stateDiagram-v2``, drawn by python-statemachine."""
         return format(self.chart, "mermaid")
+
+
+def _check_graph(name: str, specs: Mapping[str, PhaseSpec], initial: str) -> None:
+    """Every phase reachable from the start, and a final phase reachable from every phase."""
+    seen = {initial}
+    todo = [initial]
+    while todo:
+        for t in specs[todo.pop()].transitions:
+            if t.target not in seen:
+                seen.add(t.target)
+                todo.append(t.target)
+    lost = [p for p in specs if p not in seen]
+    if lost:
+        raise FormatError(name, f"phase(s) {', '.join(map(repr, lost))} cannot be reached")
+    leads_to_end = {p for p, spec in specs.items() if spec.final}
+    changed = True
+    while changed:
+        changed = False
+        for p, spec in specs.items():
+            if p not in leads_to_end and any(t.target in leads_to_end for t in spec.transitions):
+                leads_to_end.add(p)
+                changed = True
+    stuck = [p for p in specs if p not in leads_to_end]
+    if stuck:
+        raise FormatError(
+            name, f"no final phase can be reached from phase(s) {', '.join(map(repr, stuck))}"
+        )
 
 
 def _check_limits(name: str, state: Phase) -> None:

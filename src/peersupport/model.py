@@ -97,6 +97,15 @@ def _positive_or_none(_inst: object, attr: attrs.Attribute[Any], value: float | 
         )
 
 
+def _fraction_or_none(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1
+    ):
+        raise ValueError(
+            f"agreement {attr.name} must be a fraction in (0, 1] or None, got {value!r}"
+        )
+
+
 def _flag(_inst: object, attr: attrs.Attribute[Any], value: bool) -> None:
     if not isinstance(value, bool):
         raise ValueError(f"agreement {attr.name} must be True or False, got {value!r}")
@@ -117,6 +126,10 @@ class Agreement:
             share runs into recorded overtime and the facilitator moves on.
         cross_talk: Whether cross-talk is allowed in phases that permit it.
         may_pass: Whether members may pass their turn (newcomers always may).
+        reserved_time: Seconds at the end of a phase's budget reserved for members
+            who have not shared yet, where a phase applies ``reserved-time``.
+        share_the_air: Part of a phase's speaking time (0 to 1) above which a
+            member gets a ``share-the-air`` notice, where a phase applies it.
         guidelines: The guidelines read aloud at the opening.
         version: Version number, starting at 1.
     """
@@ -126,6 +139,8 @@ class Agreement:
     hard_cap: bool = attrs.field(default=False, validator=_flag)
     cross_talk: bool = attrs.field(default=False, validator=_flag)
     may_pass: bool = attrs.field(default=True, validator=_flag)
+    reserved_time: float | None = attrs.field(default=None, validator=_positive_or_none)
+    share_the_air: float | None = attrs.field(default=0.4, validator=_fraction_or_none)
     guidelines: tuple[str, ...] = attrs.field(default=DEFAULT_GUIDELINES, converter=tuple)
     version: int = 1
 
@@ -170,6 +185,8 @@ class Agreement:
             "hard_cap": self.hard_cap,
             "cross_talk": self.cross_talk,
             "may_pass": self.may_pass,
+            "reserved_time": self.reserved_time,
+            "share_the_air": self.share_the_air,
         }
 
 

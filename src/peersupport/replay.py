@@ -62,7 +62,7 @@ def replay_steps(
     if first.data.get("format") != format.name:
         raise LogError(1, f"the log is of format {first.data.get('format')!r}, not {format.name!r}")
     clock = ManualClock(first.time)
-    session = cls(group, format, clock=clock)
+    session = cls(group, format, clock=clock, hooks=False)
     _expect(session, first, 0)
     yield first, session
     for index in range(1, len(log)):
@@ -95,6 +95,8 @@ def _reenact(session: Session, e: Event, index: int) -> None:
     actor = e.actor
     member = e.member
     try:
+        if kind is _K.RULE_NOTICE:
+            raise LogError(line, f"{_describe(e)}: no rule gives such a notice here")
         if kind in DEADLINE_KINDS or (kind is _K.SHARE_ENDED and actor is None):
             session.apply_due()
             if len(session._events) <= index:

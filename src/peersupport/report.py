@@ -65,16 +65,13 @@ def timeline(group: Group, fmt: Format, events: Iterable[Event]) -> Iterator[str
         offered = now_offered
 
 
-def _describe(group: Group, fmt: Format, e: Event, session: Session) -> str:  # noqa: C901
+def _describe(group: Group, fmt: Format, e: Event, session: Session) -> str:
     who = _name(group, e.actor)
     member = _name(group, e.member)
     data = e.data
     kind = e.kind
     if kind is _K.OPENED:
-        return (
-            f"session of {group.name!r} opens: {fmt.title} "
-            f"(agreement v{data.get('agreement')})"
-        )
+        return f"session of {group.name!r} opens: {fmt.title} (agreement v{data.get('agreement')})"
     if kind is _K.ARRIVED:
         late = ""
         if session.phase.id != fmt.initial:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn
 
+from peersupport import plugins
 from peersupport.clock import Clock, SystemClock
 from peersupport.errors import (
     AlreadyDone,
@@ -44,7 +45,15 @@ __all__ = ["Deadline", "Session", "SessionState", "SessionStatus"]
 
 _K = EventKind
 #: Settings a session may amend in its agreement (guidelines change between sessions).
-AMENDABLE = ("share_limit", "warn_at", "hard_cap", "cross_talk", "may_pass")
+AMENDABLE = (
+    "share_limit",
+    "warn_at",
+    "hard_cap",
+    "cross_talk",
+    "may_pass",
+    "reserved_time",
+    "share_the_air",
+)
 
 
 class Session(SessionCore):
@@ -54,15 +63,42 @@ class Session(SessionCore):
         group: The group meeting.
         format: The compiled format (e.g. ``peersupport.formats.get("sharing-circle")``).
         clock: Source of time; a :class:`~peersupport.clock.SystemClock` by default.
+        hooks: Whether to tell the installed plugins' lifecycle hooks about this
+            session's events (a simulation may switch them off).
 
     The constructor appends the ``opened`` event; the session starts in the
     format's initial phase with nobody present.
+
+    Attributes:
+        hook_failures: Lifecycle hooks that raised (:class:`~peersupport.plugins.HookFailure`),
+            oldest first; a failing plugin never changes the session.
+
+    Raises:
+        ValueError: If the group has fewer facilitators than the format needs.
     """
 
     __slots__ = ()
 
-    def __init__(self, group: Group, format: Format, *, clock: Clock | None = None) -> None:  # noqa: A002
-        super().__init__(group, format, SystemClock() if clock is None else clock)
+    def __init__(
+        self,
+        group: Group,
+        format: Format,  # noqa: A002
+        *,
+        clock: Clock | None = None,
+        hooks: bool = True,
+    ) -> None:
+        needed = format.facilitators
+        if len(group.facilitators) < needed:
+            raise ValueError(
+                f"format {format.name!r} needs {needed} facilitators; group {group.name!r} "
+                f"has {len(group.facilitators)}"
+            )
+        super().__init__(
+            group,
+            format,
+            SystemClock() if clock is None else clock,
+            plugins.dispatcher() if hooks else None,
+        )
         self._commit(
             _K.OPENED,
             self.clock.now(),
@@ -309,7 +345,7 @@ class Session(SessionCore):
         phase = self._phase
         phase.policy.check_take_floor(self, member, role)
         for rule in phase.rules_for.get(action, ()):
-            rule.check(self, action, member)
+            rule.check(self, action, member, now)
         return self._commit(_K.SHARE_STARTED, now, actor, member, {})
 
     def end_share(self, member: str, *, by: str | None = None) -> Event:
@@ -340,9 +376,9 @@ class Session(SessionCore):
         self._floor_free(actor, action)
         phase = self._phase
         phase.policy.check_pass(self, member, role)
-        RIGHT_TO_PASS.check(self, action, member)
+        RIGHT_TO_PASS.check(self, action, member, now)
         for rule in phase.rules_for.get(action, ()):
-            rule.check(self, action, member)
+            rule.check(self, action, member, now)
         return self._commit(_K.PASSED, now, actor, member, {})
 
     def interject(self, member: str, *, by: str | None = None) -> Event:
@@ -389,8 +425,38 @@ class Session(SessionCore):
             )
         self._may_speak(actor, action, member, role)
         for rule in self._phase.rules_for.get(action, ()):
-            rule.check(self, action, member)
+            rule.check(self, action, member, now)
         return self._commit(_K.INTERJECTED, now, actor, member, {"holder": holder})
+
+    def call_on(self, member: str, *, by: str) -> Event:
+        """Call on ``member`` to take the floor next.
+
+        Under ``called-on`` the facilitator calls on people; under ``tag`` the
+        last speaker names the next one (a facilitator may too). The member
+        called on then shares or passes.
+
+        Raises:
+            WrongPhase: Nobody is called on in this phase's turn policy.
+            NotYourTurn: ``by`` may not call on anyone now.
+            RuleViolation: ``member`` already had their turn in this round.
+        """
+        action = "call_on"
+        self._check_running(by, action, floor_action=True)
+        now = self._now()
+        _actor, by_role = self._who(action, by, None)
+        self._need_present(by, action, by)
+        role = self.role_of(member)
+        if role is None:
+            self._refuse_outsider(by, action, member)
+        self._need_present(by, action, member)
+        policy = self._phase.policy
+        if not policy.eligible(role):
+            raise PermissionDenied(
+                by, action, "eligible", f"{member} does not take turns in {self._phase.name}"
+            )
+        self._floor_free(by, action)
+        policy.check_call_on(self, by, by_role, member)
+        return self._commit(_K.CALLED_ON, now, by, member, {})
 
     # ------------------------------------------------------------------ facilitator actions
 
@@ -555,6 +621,7 @@ class Session(SessionCore):
         events: Iterable[Event],
         *,
         clock: Clock | None = None,
+        hooks: bool = True,
     ) -> Session:
         """Rebuild a session from its events, checking every one of them.
 
@@ -568,6 +635,9 @@ class Session(SessionCore):
             events: The log (e.g. from :func:`peersupport.events.load`).
             clock: Clock the restored session continues with (default: a manual
                 clock at the last event's time).
+            hooks: Whether the restored session tells plugins about the events
+                that follow. Replaying never calls lifecycle hooks for the
+                logged events themselves.
 
         Returns:
             The restored session, ready to continue.
@@ -580,6 +650,9 @@ class Session(SessionCore):
         session = replay(cls, group, format, events)
         if clock is not None:
             session.clock = clock
+        if hooks:
+            session._hooks = plugins.dispatcher()
+            session._offered = session.offered_to()
         return session
 
     @classmethod

@@ -9,9 +9,12 @@ shared once or passed, and then the next share starts a new round.
 
 from __future__ import annotations
 
-from peersupport.format import Format, FormatChart, Phase
+from typing import Any
 
-__all__ = ["OpenSharing", "open_sharing"]
+from peersupport.format import FormatChart, Phase
+from peersupport.hookspecs import hookimpl
+
+__all__ = ["OpenSharing", "register_formats"]
 
 
 class OpenSharing(FormatChart):
@@ -24,9 +27,10 @@ class OpenSharing(FormatChart):
     advance = opening.to(sharing) | sharing.to(closing, cond="round_complete")
 
 
-def open_sharing() -> Format:
-    """Compile the ``open-sharing`` format."""
-    return Format.from_chart(
+@hookimpl
+def register_formats(register: Any) -> None:
+    """Register ``open-sharing``."""
+    register(
         "open-sharing",
         OpenSharing,
         title="Open sharing (popcorn)",

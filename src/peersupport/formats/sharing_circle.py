@@ -11,9 +11,12 @@ then whoever was not reached is recorded. Cross-talk is not allowed anywhere.
 
 from __future__ import annotations
 
-from peersupport.format import Format, FormatChart, Phase
+from typing import Any
 
-__all__ = ["SharingCircle", "sharing_circle"]
+from peersupport.format import FormatChart, Phase
+from peersupport.hookspecs import hookimpl
+
+__all__ = ["SharingCircle", "register_formats"]
 
 
 class SharingCircle(FormatChart):
@@ -38,9 +41,10 @@ class SharingCircle(FormatChart):
     new_round = sharing.to(sharing, cond="round_complete")
 
 
-def sharing_circle() -> Format:
-    """Compile the ``sharing-circle`` format."""
-    return Format.from_chart(
+@hookimpl
+def register_formats(register: Any) -> None:
+    """Register ``sharing-circle``."""
+    register(
         "sharing-circle",
         SharingCircle,
         title="Sharing circle",
