@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import TYPE_CHECKING, ClassVar
 
 from peersupport.clock import Clock
@@ -24,10 +24,30 @@ from peersupport.state import Deadline, SessionState, SessionStatus
 if TYPE_CHECKING:
     from peersupport.plugins import Dispatcher, HookFailure
 
+_OPEN = SessionStatus.OPEN
+_PAUSED = SessionStatus.PAUSED
+_ENDED = SessionStatus.ENDED
+
 __all__ = ["SessionCore"]
 
-_K = EventKind
+_K = SimpleNamespace(**EventKind.__members__)  # plain attribute lookups: hot path
 _INF = math.inf
+
+
+#: Event kinds that cannot move a deadline (no share, phase, pause or limit changes).
+_KEEPS_DEADLINE = frozenset(
+    {
+        EventKind.ARRIVED,
+        EventKind.CONSENTED,
+        EventKind.PASSED,
+        EventKind.INTERJECTED,
+        EventKind.CROSS_TALK_BLOCKED,
+        EventKind.TURN_SKIPPED,
+        EventKind.ROUND_CLOSED,
+        EventKind.ROUND_STARTED,
+        EventKind.CALLED_ON,
+    }
+)
 
 
 class SessionCore:
@@ -76,7 +96,7 @@ class SessionCore:
         self.floor = Floor()
         self._events: list[Event] = []
         self._phase: PhaseSpec = format.phases[format.initial]
-        self._status = SessionStatus.OPEN
+        self._status = _OPEN
         self._present: dict[str, None] = {}
         self._roles: dict[str, Role] = {}
         self._consents: dict[str, int] = {}
@@ -199,7 +219,7 @@ class SessionCore:
         return None if found is None else Deadline(found[0], found[1], found[2])
 
     def _find_deadline(self) -> tuple[float, str, str | None] | None:
-        if self._status is not SessionStatus.OPEN:
+        if self._status is not _OPEN:
             return None
         best: tuple[float, str, str | None] | None = None
         floor = self.floor
@@ -243,8 +263,9 @@ class SessionCore:
                 if found is not None:
                     notice = {"rule": rule.id, **found}
                     notices.append(self._record(_K.RULE_NOTICE, time, None, event.member, notice))
-        deadline = self._find_deadline()
-        self._deadline = _INF if deadline is None else deadline[0]
+        if kind not in _KEEPS_DEADLINE or notices:
+            deadline = self._find_deadline()
+            self._deadline = _INF if deadline is None else deadline[0]
         hooks = self._hooks
         if hooks is not None:
             for told in (event, *notices):
@@ -280,7 +301,7 @@ class SessionCore:
 
     def _share_duration(self, now: float) -> float:
         """Seconds the current share has lasted at ``now`` (a pause stops the clock)."""
-        if self._status is SessionStatus.PAUSED:
+        if self._status is _PAUSED:
             now = self._paused_at
         return now - self.floor.started
 
@@ -420,20 +441,20 @@ class SessionCore:
         self._time_up = True
 
     def _apply_paused(self, e: Event) -> None:
-        self._status = SessionStatus.PAUSED
+        self._status = _PAUSED
         self._paused_at = e.time
 
     def _apply_resumed(self, e: Event) -> None:
         gap = e.time - self._paused_at
         self.floor.started += gap
         self._phase_started += gap
-        self._status = SessionStatus.OPEN
+        self._status = _OPEN
 
     def _apply_ended(self, e: Event) -> None:
         holder = self.floor.holder
         if holder is not None:
             self._end_share(holder, e.time)
-        self._status = SessionStatus.ENDED
+        self._status = _ENDED
 
     _APPLY: ClassVar[dict[EventKind, Callable[[SessionCore, Event], None]]] = {
         _K.OPENED: _apply_opened,

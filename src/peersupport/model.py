@@ -45,12 +45,16 @@ class Role(enum.StrEnum):
     @property
     def facilitates(self) -> bool:
         """Whether this role may run the session (advance, close rounds, pause...)."""
-        return self in (Role.FACILITATOR, Role.CO_FACILITATOR)
+        return self in _FACILITATING
 
     @property
     def takes_turns(self) -> bool:
         """Whether people with this role are offered the floor in rounds."""
-        return self is not Role.OBSERVER
+        return self is not _OBSERVER
+
+
+_FACILITATING = frozenset({Role.FACILITATOR, Role.CO_FACILITATOR})
+_OBSERVER = Role.OBSERVER
 
 
 def _check_id(_inst: object, attr: attrs.Attribute[str], value: str) -> None:

@@ -18,6 +18,7 @@ and call :meth:`Session.apply_due` when it arrives.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
 from typing import Any, NoReturn
 
 from peersupport import plugins
@@ -41,9 +42,13 @@ from peersupport.model import Group, Role
 from peersupport.rules import NO_CROSS_TALK, RIGHT_TO_PASS, SHARE_TIME_LIMIT
 from peersupport.state import Deadline, SessionState, SessionStatus
 
+_OPEN = SessionStatus.OPEN
+_PAUSED = SessionStatus.PAUSED
+_ENDED = SessionStatus.ENDED
+
 __all__ = ["Deadline", "Session", "SessionState", "SessionStatus"]
 
-_K = EventKind
+_K = SimpleNamespace(**EventKind.__members__)  # plain attribute lookups: hot path
 #: Settings a session may amend in its agreement (guidelines change between sessions).
 AMENDABLE = (
     "share_limit",
@@ -171,9 +176,9 @@ class Session(SessionCore):
 
     def _check_running(self, actor: str | None, action: str, *, floor_action: bool) -> None:
         status = self._status
-        if status is SessionStatus.OPEN:
+        if status is _OPEN:
             return
-        if status is SessionStatus.ENDED:
+        if status is _ENDED:
             raise SessionClosed(actor, action, "session-ended", "the session has ended")
         if floor_action:
             raise SessionPaused(
@@ -575,7 +580,7 @@ class Session(SessionCore):
         action = "resume"
         self._facilitator(by, action)
         now = self._now()
-        if self._status is not SessionStatus.PAUSED:
+        if self._status is not _PAUSED:
             raise AlreadyDone(by, action, "paused", "the session is not paused")
         return self._commit(_K.RESUMED, now, by, None, {})
 
