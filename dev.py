@@ -35,7 +35,7 @@ def run(*cmd: str | Path) -> int:
 
 
 def setup(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit(f"peersupport needs Python >= 3.11, this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating {VENV.name}/ ...", flush=True)
