@@ -2,7 +2,8 @@
 """One-command developer tasks; needs only Python >= 3.11 and pip.
 
     python3 dev.py demo     # set up .venv (first time) and run the demo
-    python3 dev.py test     # set up .venv (first time) and run the whole test suite
+    python3 dev.py test     # set up .venv (first time), run the whole test suite with
+                            # branch coverage; fail if the core is below 95 %
     python3 dev.py lint     # ruff check, ruff format --check, mypy --strict src
 
 Each command creates ``.venv`` on first use and reinstalls the package when
@@ -27,6 +28,9 @@ STAMP = VENV / ".dev-stamp"
 EXTRAS = {"demo": "", "test": "[test]", "lint": "[test,lint]"}
 #: The example third-party plugin; the tests prove it is found through its entry point.
 EXAMPLE_PLUGIN = ROOT / "examples" / "plugin"
+#: The core whose branch coverage must stay at or above CORE_COVERAGE percent.
+CORE = ("session", "fold", "floor", "rules", "events", "model", "replay", "state")
+CORE_COVERAGE = 95
 
 
 def run(*cmd: str | Path) -> int:
@@ -68,7 +72,20 @@ def main(argv: list[str]) -> int:
     if task == "demo":
         return run(BIN / "peersupport", "demo", *rest)
     if task == "test":
-        return run(PY, "-m", "pytest", *rest)
+        code = run(PY, "-m", "pytest", "--cov", "--cov-report=term", *rest)
+        if code or rest:  # a partial run (-k ...) says nothing about coverage
+            return code
+        include = ",".join(f"*/peersupport/{name}.py" for name in CORE)
+        print(f"branch coverage of the core ({', '.join(CORE)}), at least {CORE_COVERAGE} %:")
+        return run(
+            PY,
+            "-m",
+            "coverage",
+            "report",
+            f"--include={include}",
+            f"--fail-under={CORE_COVERAGE}",
+            "--no-skip-covered",
+        )
     failed = 0
     for cmd in (
         (BIN / "ruff", "check", "."),

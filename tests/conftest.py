@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import peersupport as ps
+
+#: Hypothesis profiles: ``ci`` is bounded (the default); ``deep`` runs far more
+#: examples for a longer search. Choose with PEERSUPPORT_HYPOTHESIS_PROFILE.
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile(
+    "deep",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("PEERSUPPORT_HYPOTHESIS_PROFILE", "ci"))
 
 DEE = ps.Member("dee", "Dee")
 AL = ps.Member("al", "Al")
