@@ -331,10 +331,10 @@ class Popcorn(TurnPolicy):
             _check_fair_turn(session, floor, member, "pass_turn")
 
 
-def _check_callable(session: Session, by: str, member: str) -> None:
+def _check_callable(session: Session, by: str, by_role: Role, member: str) -> None:
     floor = session.floor
-    if member == by:
-        raise NotYourTurn(by, "call_on", "call-on-others", f"{by} cannot call on themself")
+    if member == by and not by_role.facilitates:
+        raise NotYourTurn(by, "call_on", "call-on-others", f"{by} cannot name themself")
     if member in floor.had_turn and not floor.complete():
         ONE_SHARE_PER_ROUND.refuse(session, floor, member, "call_on")
 
@@ -376,7 +376,7 @@ class CalledOn(TurnPolicy):
             raise PermissionDenied(
                 by, "call_on", "facilitator-only-action", "only a facilitator may call on people"
             )
-        _check_callable(session, by, member)
+        _check_callable(session, by, by_role, member)
 
 
 class Tag(TurnPolicy):
@@ -420,7 +420,7 @@ class Tag(TurnPolicy):
                 )
             if floor.called is not None:
                 raise NotYourTurn(by, "call_on", self.name, f"{floor.called} is already tagged")
-        _check_callable(session, by, member)
+        _check_callable(session, by, by_role, member)
 
 
 def builtin_policies() -> Mapping[str, TurnPolicy]:

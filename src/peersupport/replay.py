@@ -121,10 +121,13 @@ def _reenact(session: Session, e: Event, index: int) -> None:
         elif kind is _K.AGREEMENT_AMENDED:
             changes = {k: v for k, v in e.data.items() if k != "version"}
             session.amend_agreement(by=actor, **changes)
-        elif kind is _K.TURN_SKIPPED:
+        elif kind in (_K.TURN_SKIPPED, _K.CALLED_ON):
             if member is None:
                 raise LogError(line, f"{_describe(e)} names no member")
-            session.skip(member, by=actor)
+            if kind is _K.TURN_SKIPPED:
+                session.skip(member, by=actor)
+            else:
+                session.call_on(member, by=actor)
         elif kind in _FACILITATOR_ACTIONS:
             _FACILITATOR_ACTIONS[kind](session, by=actor)
         else:

@@ -1,0 +1,220 @@
+"""Turn policies added for the recovery formats: open floor, called on, tag; and their logs."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+import peersupport as ps
+
+K = ps.EventKind
+DEE, AL, BO, CY = (ps.Member(i, i.title()) for i in ("dee", "al", "bo", "cy"))
+
+
+class Chart(ps.FormatChart):
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    called = ps.Phase("Called on", policy="called-on")
+    tagged = ps.Phase("Tag", policy="tag")
+    discussion = ps.Phase("Discussion", policy="open-floor")
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+    advance = (
+        opening.to(called) | called.to(tagged) | tagged.to(discussion) | discussion.to(closing)
+    )
+
+
+FMT = ps.Format.from_chart("policies-test", Chart)
+
+
+def session_in(phase: str) -> tuple[ps.Session, ps.ManualClock]:
+    group = ps.Group(
+        "g",
+        {DEE: ps.Role.FACILITATOR, AL: ps.Role.MEMBER, BO: ps.Role.MEMBER, CY: ps.Role.OBSERVER},
+    )
+    clock = ps.ManualClock()
+    s = ps.Session(group, FMT, clock=clock)
+    for m in ("dee", "al", "bo", "cy"):
+        s.arrive(m)
+        s.consent(m)
+    while s.state.phase != phase:
+        s.advance(by="dee")
+    return s, clock
+
+
+class TestCalledOn:
+    def test_members_cannot_call_on_people(self):
+        """Only a facilitator calls on people under called-on."""
+        s, _ = session_in("called")
+        with pytest.raises(ps.PermissionDenied) as exc:
+            s.call_on("bo", by="al")
+        assert exc.value.rule == "facilitator-only-action"
+
+    def test_the_chair_may_take_a_turn(self):
+        """The chair is in the round too and may call on themself."""
+        s, _ = session_in("called")
+        s.call_on("dee", by="dee")
+        assert s.offered_to() == "dee"
+
+    def test_observers_are_not_called_on(self):
+        """An observer does not take turns, so nobody calls on them."""
+        s, _ = session_in("called")
+        with pytest.raises(ps.PermissionDenied) as exc:
+            s.call_on("cy", by="dee")
+        assert exc.value.rule == "eligible"
+
+    def test_only_the_member_called_on_speaks(self):
+        """Before anyone is called nobody may start; then only the member called on."""
+        s, clock = session_in("called")
+        with pytest.raises(ps.NotYourTurn, match="calls on the next speaker"):
+            s.start_share("al")
+        s.call_on("al", by="dee")
+        assert s.offered_to() == "al"
+        with pytest.raises(ps.NotYourTurn, match="al was called on"):
+            s.pass_turn("bo")
+        s.start_share("al")
+        clock.advance(10)
+        s.end_share("al")
+        with pytest.raises(ps.RuleViolation):
+            s.call_on("al", by="dee")
+
+    def test_a_new_round_starts_when_everyone_had_a_turn(self):
+        """Once everyone had a turn, calling on someone starts round two."""
+        s, _ = session_in("called")
+        s.call_on("al", by="dee")
+        s.pass_turn("al")
+        s.call_on("bo", by="dee")
+        s.pass_turn("bo")
+        s.call_on("dee", by="dee")
+        s.pass_turn("dee")
+        assert s.state.round == 1
+        s.call_on("al", by="dee")
+        assert s.state.round == 2
+        assert s.state.floor.offered_to == "al"
+
+
+class TestTag:
+    def test_nobody_tags_themself(self):
+        """A member who just spoke cannot name themself as the next speaker."""
+        s, clock = session_in("tagged")
+        s.start_share("al")
+        clock.advance(5)
+        s.end_share("al")
+        with pytest.raises(ps.NotYourTurn) as exc:
+            s.call_on("al", by="al")
+        assert exc.value.rule == "call-on-others"
+
+    def test_tagging_twice_is_refused(self):
+        """The last speaker tags once; a second tag is refused."""
+        s, clock = session_in("tagged")
+        s.start_share("al")
+        clock.advance(5)
+        s.end_share("al")
+        s.call_on("bo", by="al")
+        with pytest.raises(ps.NotYourTurn, match="already tagged"):
+            s.call_on("dee", by="al")
+
+    def test_facilitator_may_always_tag(self):
+        """A facilitator may name the next speaker even without having spoken."""
+        s, _ = session_in("tagged")
+        s.call_on("bo", by="dee")
+        assert s.offered_to() == "bo"
+
+
+class TestOpenFloor:
+    def test_no_turns_to_pass(self):
+        """In an open discussion there is no turn to pass."""
+        s, _ = session_in("discussion")
+        with pytest.raises(ps.WrongPhase):
+            s.pass_turn("al")
+
+    def test_anyone_may_speak_again(self):
+        """Without round fairness a member may take the floor again at once."""
+        s, clock = session_in("discussion")
+        for _ in range(2):
+            s.start_share("al")
+            clock.advance(5)
+            s.end_share("al")
+        assert s.state.shares["al"] == 2
+
+    def test_nobody_is_called_on(self):
+        """call_on is refused in phases whose policy does not call on people."""
+        s, _ = session_in("discussion")
+        with pytest.raises(ps.WrongPhase):
+            s.call_on("al", by="dee")
+
+
+class TestRepr:
+    def test_policies_and_rules_name_themselves(self):
+        """Policies and rules show their stable names."""
+        assert repr(ps.SeatOrder()) == "<turn policy 'seat-order'>"
+        assert repr(ps.ReservedTime()) == "<rule 'reserved-time'>"
+        assert ps.Rule().notice(None, None) is None  # type: ignore[arg-type]
+
+
+class TestLogsOfThesePolicies:
+    def test_calls_replay(self):
+        """Logs with called_on events replay exactly."""
+        s, clock = session_in("called")
+        s.call_on("al", by="dee")
+        s.start_share("al")
+        clock.advance(3)
+        s.end_share("al")
+        assert ps.Session.replay(s.group, FMT, s.events).state == s.state
+
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            ({"member": None}, "names no member"),
+            ({"kind": K.RULE_NOTICE, "actor": None}, "no rule gives such a notice"),
+            ({"kind": K.OPENED}, "cannot appear after the first line"),
+        ],
+    )
+    def test_malformed_call_is_refused(self, change, message):
+        """A called_on event without a member, or an impossible kind, names its line."""
+        s, _ = session_in("called")
+        s.call_on("al", by="dee")
+        events = list(s.events)
+        events[-1] = attrs.evolve(events[-1], **change)
+        with pytest.raises(ps.LogError, match=message) as exc:
+            ps.Session.replay(s.group, FMT, events)
+        assert exc.value.line == len(events)
+
+    @pytest.mark.parametrize(
+        ("kind", "data", "message"),
+        [
+            (K.PHASE_ENTERED, {}, "names no phase"),
+            (K.TURN_SKIPPED, {}, "names no member"),
+        ],
+    )
+    def test_other_malformed_events(self, kind, data, message):
+        """Events missing what they need are refused on replay."""
+        s, _ = session_in("called")
+        last = s.events[-1]
+        bad = ps.Event(len(s.events), last.time, kind, "dee", None, data)
+        with pytest.raises(ps.LogError, match=message):
+            ps.Session.replay(s.group, FMT, [*s.events, bad])
+
+    def test_blocked_cross_talk_must_have_been_blocked(self):
+        """A log claiming a blocked interjection where cross-talk was allowed is refused."""
+
+        class Talk(ps.FormatChart):
+            a = ps.Phase("A", policy="open-floor", cross_talk=True, initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        fmt = ps.Format.from_chart("talk", Talk)
+        group = ps.Group(
+            "g",
+            {DEE: ps.Role.FACILITATOR, AL: ps.Role.MEMBER},
+            agreement=ps.Agreement(cross_talk=True),
+        )
+        s = ps.Session(group, fmt, clock=ps.ManualClock())
+        for m in ("dee", "al"):
+            s.arrive(m)
+            s.consent(m)
+        s.start_share("dee")
+        s.interject("al")
+        events = list(s.events)
+        events[-1] = attrs.evolve(events[-1], kind=K.CROSS_TALK_BLOCKED)
+        with pytest.raises(ps.LogError):
+            ps.Session.replay(group, fmt, events)
