@@ -23,6 +23,7 @@ BUILTIN = (
     "dbsa",
     "peer-support-group",
     "talking-piece-circle",
+    "free-discussion",
 )
 
 
@@ -353,3 +354,31 @@ class TestTalkingPieceCircle:
             s.advance(by="dee")
         s.end(by="dee")
         assert s.state.shares["dee"] == 4  # check-in, two discussion rounds, closing round
+
+
+class TestFreeDiscussion:
+    def test_full_session(self):
+        """Anyone speaks again and again with no round fairness; cross-talk as agreed."""
+        s, clock = start("free-discussion", cross_talk=True)
+        s.advance(by="dee")
+        assert s.phase.policy.name == "open-floor"
+        for member in ("al", "al", "bo", "al"):
+            share(s, clock, member, 30)
+        s.start_share("bo")
+        s.interject("al")
+        clock.advance(10)
+        s.end_share("bo")
+        s.advance(by="dee")
+        s.end(by="dee")
+        assert s.state.shares == {"al": 3, "bo": 2}
+        assert s.state.interjections == 1
+        assert not [e for e in s.events if e.kind is K.RULE_NOTICE]
+
+    def test_cross_talk_needs_the_agreement(self):
+        """Without the agreement's consent to cross-talk an interjection is blocked."""
+        s, _clock = start("free-discussion")
+        s.advance(by="dee")
+        s.start_share("al")
+        with pytest.raises(ps.CrossTalkBlocked):
+            s.interject("bo")
+        assert s.state.cross_talk_blocked == 1

@@ -18,6 +18,7 @@ class TestBuiltinFormats:
             "dbsa",
             "peer-support-group",
             "talking-piece-circle",
+            "free-discussion",
         } <= set(ps.formats.names())
 
     def test_unknown_format(self):
@@ -189,6 +190,7 @@ class TestChartAgreement:
             "dbsa",
             "peer-support-group",
             "talking-piece-circle",
+            "free-discussion",
         ],
     )
     def test_compiled_table_follows_the_chart(self, name):

@@ -420,9 +420,10 @@ class TestExamplePlugin:
         assert ps.plugins.registry().rules["no-back-to-back"].plugin == example_plugin
 
     def test_all_formats_listed(self, example_plugin):
-        """formats.names() lists the seven built-in formats and the plugin's."""
+        """formats.names() lists the eight built-in formats and the plugin's."""
         assert ps.formats.names() == [
             "dbsa",
+            "free-discussion",
             "lightning-round",
             "open-sharing",
             "peer-support-group",

@@ -29,6 +29,22 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     demo.add_argument("--seed", type=int, default=7, help="seed of the members' choices (7)")
+    simulate = commands.add_parser(
+        "simulate",
+        help="simulate many sessions and print fairness metrics per condition",
+        description=(
+            "Simulate sessions of one or more formats with simulated members on the real "
+            "engine, and print the mean fairness metrics per condition (needs the 'sim' "
+            "extra). Conditions are every combination of --format, --population and "
+            "--members."
+        ),
+    )
+    try:
+        from peersupport.sim.cli import add_arguments
+    except ImportError:  # pragma: no cover - without the sim extra
+        simulate.set_defaults(missing_extra=True)
+    else:
+        add_arguments(simulate)
     return parser
 
 
@@ -37,6 +53,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
         for line in run_demo(args.seed):
+            print(line)
+    elif args.command == "simulate":
+        if getattr(args, "missing_extra", False):  # pragma: no cover - without the sim extra
+            print(
+                "peersupport: error: simulate needs the sim extra: pip install 'peersupport[sim]'"
+            )
+            return 2
+        from peersupport.sim.cli import run
+
+        try:
+            lines = run(args)
+        except (ValueError, OSError) as exc:
+            print(f"peersupport: error: {exc}", file=sys.stderr)
+            return 2
+        for line in lines:
             print(line)
     return 0
 

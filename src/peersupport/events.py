@@ -82,6 +82,36 @@ class Event:
     data: Mapping[str, DataValue] = attrs.field(factory=dict)
 
 
+_SET_FIELDS = tuple(
+    Event.__dict__[name].__set__ for name in ("seq", "time", "kind", "actor", "member", "data")
+)
+
+
+def new_event(
+    seq: int,
+    time: float,
+    kind: EventKind,
+    actor: str | None,
+    member: str | None,
+    data: Mapping[str, DataValue],
+) -> Event:
+    """Build an :class:`Event` the fast way, for the engine's hot path.
+
+    Equivalent to ``Event(seq, time, kind, actor, member, data)`` (the engine has
+    already checked the values) but about twice as fast: it fills the slots
+    directly instead of going through the frozen class's ``__init__``.
+    """
+    event: Event = object.__new__(Event)
+    s_seq, s_time, s_kind, s_actor, s_member, s_data = _SET_FIELDS
+    s_seq(event, seq)
+    s_time(event, time)
+    s_kind(event, kind)
+    s_actor(event, actor)
+    s_member(event, member)
+    s_data(event, data)
+    return event
+
+
 _converter = make_converter(forbid_extra_keys=True)
 
 

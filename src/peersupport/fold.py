@@ -14,7 +14,7 @@ from types import MappingProxyType, SimpleNamespace
 from typing import TYPE_CHECKING, ClassVar
 
 from peersupport.clock import Clock
-from peersupport.events import DataValue, Event, EventKind
+from peersupport.events import DataValue, Event, EventKind, new_event
 from peersupport.floor import Floor
 from peersupport.format import Format, PhaseSpec
 from peersupport.model import Agreement, Group, Role
@@ -61,6 +61,7 @@ class SessionCore:
         "_events",
         "_hooks",
         "_interjections",
+        "_limits",
         "_not_reached",
         "_offered",
         "_overtime",
@@ -116,6 +117,8 @@ class SessionCore:
         self._phase_speaking: dict[str, float] = {}
         self._hooks = hooks
         self._offered: str | None = None
+        #: (warn_at, share_limit, hard_cap) in force: changes only with phase or agreement.
+        self._limits = SHARE_TIME_LIMIT.limits(self._phase, self._agreement)
         self.hook_failures: list[HookFailure] = []
 
     # ------------------------------------------------------------------ reading
@@ -225,7 +228,7 @@ class SessionCore:
         floor = self.floor
         holder = floor.holder
         if holder is not None:
-            warn, limit, _hard = SHARE_TIME_LIMIT.limits(self._phase, self._agreement)
+            warn, limit, _hard = self._limits
             if warn is not None and not floor.warned and not floor.over:
                 best = (floor.started + warn, "time-warning", holder)
             if limit is not None and not floor.over:
@@ -285,7 +288,7 @@ class SessionCore:
         member: str | None,
         data: dict[str, DataValue],
     ) -> Event:
-        event = Event(len(self._events), time, kind, actor, member, data)
+        event = new_event(len(self._events), time, kind, actor, member, data)
         self._APPLY[kind](self, event)
         self._events.append(event)
         return event
@@ -313,8 +316,10 @@ class SessionCore:
             self._speaking[member] = self._speaking.get(member, 0.0) + duration
             self._phase_shares[member] = self._phase_shares.get(member, 0) + 1
             self._phase_speaking[member] = self._phase_speaking.get(member, 0.0) + duration
-            _warn, limit, _hard = SHARE_TIME_LIMIT.limits(self._phase, self._agreement)
-            if limit is not None and duration > limit:
+            _warn, limit, _hard = self._limits
+            # Compare moments the way the deadline does (start + limit), so a share
+            # ending exactly at its limit is never overtime by a rounding error.
+            if limit is not None and floor.started + duration > floor.started + limit:
                 self._overtime[member] = self._overtime.get(member, 0.0) + duration - limit
         floor.holder = None
 
@@ -359,11 +364,13 @@ class SessionCore:
     def _apply_amended(self, e: Event) -> None:
         changes = {k: v for k, v in e.data.items() if k != "version"}
         self._agreement = self._agreement.amend(**changes)
+        self._limits = SHARE_TIME_LIMIT.limits(self._phase, self._agreement)
 
     def _apply_phase_entered(self, e: Event) -> None:
         target = e.data["phase"]
         assert isinstance(target, str)
         self._phase = self.format.phases[target]
+        self._limits = SHARE_TIME_LIMIT.limits(self._phase, self._agreement)
         self._phase_started = e.time
         self._time_up = False
         self._phase_shares = {}

@@ -69,6 +69,7 @@ BUILTIN_PLUGINS = (
     "peersupport.formats.dbsa",
     "peersupport.formats.peer_support_group",
     "peersupport.formats.talking_piece_circle",
+    "peersupport.formats.free_discussion",
 )
 
 T = TypeVar("T")

@@ -152,7 +152,7 @@ class Session(SessionCore):
             if kind == "time-warning":
                 self._commit(_K.TIME_WARNING, at, None, member, {"rule": rule})
             elif kind == "share-limit":
-                _warn, limit, hard = SHARE_TIME_LIMIT.limits(self._phase, self._agreement)
+                _warn, limit, hard = self._limits
                 if hard:
                     self._commit(
                         _K.SHARE_ENDED,

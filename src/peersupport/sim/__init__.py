@@ -1,0 +1,71 @@
+"""Simulation toolkit: simulated members, many sessions, fairness metrics, sweeps.
+
+Install with the ``sim`` extra (``pip install "peersupport[sim]"``). A simulated
+session drives the very same :class:`~peersupport.Session` engine that apps use,
+on a :class:`~peersupport.ManualClock` with plugin hooks off::
+
+    from peersupport import sim
+
+    result = sim.simulate("sharing-circle", sim.dominant_talkers(2), members=8, seed=1)
+    result.metrics["gini_speaking"]
+
+    grid = sim.grid(format=["open-sharing", "talking-piece-circle"],
+                    population=[sim.dominant_talkers(2)], members=[8])
+    out = sim.sweep(grid, sessions=1000, seed=7)
+    out.sessions.groupby("format")["gini_speaking"].mean()
+
+Importing :mod:`peersupport` alone never imports numpy or pandas; this package does.
+"""
+
+from __future__ import annotations
+
+from peersupport.sim.behaviour import (
+    Behaviour,
+    MemberProfile,
+    Population,
+    PopulationSpec,
+    ProfileBehaviour,
+    dominant_talkers,
+    heterogeneous,
+    homogeneous,
+    with_newcomers,
+)
+from peersupport.sim.metrics import (
+    MEMBER_COLUMNS,
+    SESSION_COLUMNS,
+    entropy,
+    gini,
+    member_metrics,
+    session_metrics,
+    top_share,
+)
+from peersupport.sim.runner import Facilitator, SimResult, simulate
+from peersupport.sim.sweep import Condition, SweepResult, grid, replicate_seed, summarize, sweep
+
+__all__ = [
+    "MEMBER_COLUMNS",
+    "SESSION_COLUMNS",
+    "Behaviour",
+    "Condition",
+    "Facilitator",
+    "MemberProfile",
+    "Population",
+    "PopulationSpec",
+    "ProfileBehaviour",
+    "SimResult",
+    "SweepResult",
+    "dominant_talkers",
+    "entropy",
+    "gini",
+    "grid",
+    "heterogeneous",
+    "homogeneous",
+    "member_metrics",
+    "replicate_seed",
+    "session_metrics",
+    "simulate",
+    "summarize",
+    "sweep",
+    "top_share",
+    "with_newcomers",
+]

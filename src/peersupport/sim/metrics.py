@@ -1,0 +1,254 @@
+"""Fairness metrics of a simulated (or real) session, per session and per member.
+
+All inequality measures are taken over **all** members present at some point
+of the session (the simulated members, not the facilitators): a member who
+never spoke counts as a zero. Values that are undefined (e.g. the Gini of
+nobody speaking) are ``nan``.
+
+The functions here use only the standard library, so they cost microseconds per
+session; the tests check them against PySAL's ``inequality`` package and the
+textbook entropy formula.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from peersupport.events import EventKind
+
+if TYPE_CHECKING:
+    from peersupport.session import Session
+    from peersupport.sim.behaviour import MemberProfile
+
+__all__ = [
+    "MEMBER_COLUMNS",
+    "SESSION_COLUMNS",
+    "collect",
+    "entropy",
+    "gini",
+    "member_metrics",
+    "session_metrics",
+    "top_share",
+]
+
+_NAN = math.nan
+_ARRIVED = EventKind.ARRIVED
+_LEFT = EventKind.LEFT
+_STARTED = EventKind.SHARE_STARTED
+_BLOCKED = EventKind.CROSS_TALK_BLOCKED
+_PHASE = EventKind.PHASE_ENTERED
+_ENDED = EventKind.ENDED
+
+#: Columns of the per-session metrics, in order.
+SESSION_COLUMNS = (
+    "members_present",
+    "duration",
+    "events",
+    "shares",
+    "passes",
+    "speaking_time",
+    "gini_speaking",
+    "gini_shares",
+    "top_share",
+    "entropy",
+    "frac_shared",
+    "never_reached",
+    "not_reached",
+    "wait_first_share",
+    "cross_talk_blocked",
+    "interjections",
+    "overtime",
+    "phase_overruns",
+    "overrun_seconds",
+)
+#: Columns of the per-member metrics, in order.
+MEMBER_COLUMNS = (
+    "member",
+    "seat",
+    "talkativeness",
+    "newcomer",
+    "shares",
+    "passes",
+    "speaking_time",
+    "overtime",
+    "not_reached",
+    "first_share_wait",
+    "cross_talk_blocked",
+    "arrived_at",
+    "left_early",
+)
+
+
+def gini(values: Sequence[float]) -> float:
+    """Gini coefficient of ``values`` (zeros included); ``nan`` if empty or all zero.
+
+    ``G = sum_i (2i - n - 1) x_(i) / (n * sum x)`` over the sorted values,
+    i.e. the mean absolute difference over twice the mean.
+    """
+    n = len(values)
+    total = math.fsum(values)
+    if n == 0 or total <= 0:
+        return _NAN
+    ordered = sorted(values)
+    acc = math.fsum((2 * i - n + 1) * x for i, x in enumerate(ordered))
+    return acc / (n * total)
+
+
+def entropy(values: Sequence[float]) -> float:
+    """Normalised Shannon entropy of the shares of ``values``: 1 when all are equal.
+
+    ``H = -sum p ln p / ln n`` with ``p = x / sum x`` over all ``n`` values
+    (zeros contribute nothing but count in ``n``); ``nan`` if ``n < 2`` or all zero.
+    """
+    n = len(values)
+    total = math.fsum(values)
+    if n < 2 or total <= 0:
+        return _NAN
+    h = -math.fsum((x / total) * math.log(x / total) for x in values if x > 0)
+    return h / math.log(n)
+
+
+def top_share(values: Sequence[float]) -> float:
+    """Fraction of the total taken by the largest value; ``nan`` if all zero."""
+    total = math.fsum(values)
+    if not values or total <= 0:
+        return _NAN
+    return max(values) / total
+
+
+def collect(
+    session: Session, profiles: Sequence[MemberProfile]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Session and per-member metrics in one pass over the session's events.
+
+    Args:
+        session: An (ended) engine session.
+        profiles: The simulated members; facilitators are not counted.
+
+    Returns:
+        ``(session metrics, member rows)``; members who never arrived are left out.
+    """
+    arrived: dict[str, float] = {}
+    first: dict[str, float] = {}
+    blocked: dict[str, int] = {}
+    left: set[str] = set()
+    phases: list[tuple[float, str]] = []
+    end = 0.0
+    events = session.events
+    state = session.state
+    for e in events:
+        kind = e.kind
+        if kind is _STARTED:
+            m = e.member
+            if m not in first:
+                first[m] = e.time  # type: ignore[index]
+        elif kind is _ARRIVED:
+            arrived[e.member] = e.time  # type: ignore[index]
+        elif kind is _PHASE:
+            phases.append((e.time, e.data["phase"]))  # type: ignore[arg-type]
+        elif kind is _BLOCKED:
+            blocked[e.member] = blocked.get(e.member, 0) + 1  # type: ignore[index, arg-type]
+        elif kind is _LEFT:
+            left.add(e.member)  # type: ignore[arg-type]
+        elif kind is _ENDED:
+            end = e.time
+    shares_of = state.shares
+    passes_of = state.passes
+    speaking_of = state.speaking_time
+    overtime_of = state.overtime
+    missed_of = state.not_reached
+    rows: list[dict[str, Any]] = []
+    speaking: list[float] = []
+    shares: list[float] = []
+    waits: list[float] = []
+    never = missed_total = 0
+    for seat, p in enumerate(profiles):
+        m = p.id
+        at = arrived.get(m)
+        if at is None:
+            continue
+        n_shares = shares_of.get(m, 0)
+        n_passes = passes_of.get(m, 0)
+        missed = missed_of.get(m, 0)
+        t = speaking_of.get(m, 0.0)
+        start = first.get(m)
+        wait = _NAN if start is None else start - at
+        if start is not None:
+            waits.append(wait)
+        if missed and not n_shares and not n_passes:
+            never += 1
+        missed_total += missed
+        speaking.append(t)
+        shares.append(n_shares)
+        rows.append(
+            {
+                "member": m,
+                "seat": seat,
+                "talkativeness": p.talkativeness,
+                "newcomer": p.newcomer,
+                "shares": n_shares,
+                "passes": n_passes,
+                "speaking_time": t,
+                "overtime": overtime_of.get(m, 0.0),
+                "not_reached": missed,
+                "first_share_wait": wait,
+                "cross_talk_blocked": blocked.get(m, 0),
+                "arrived_at": at,
+                "left_early": m in left,
+            }
+        )
+    budgets = session.format.phases
+    overruns = 0
+    over_seconds = 0.0
+    phases.append((end, ""))
+    opened = events[0].time
+    for (start_at, phase_id), (next_at, _n) in zip(
+        [(opened, session.format.initial), *phases[:-1]], phases, strict=True
+    ):
+        budget = budgets[phase_id].budget
+        if budget is not None and next_at - start_at > budget:
+            overruns += 1
+            over_seconds += next_at - start_at - budget
+    n = len(rows)
+    n_shared = sum(1 for x in shares if x)
+    metrics: dict[str, Any] = {
+        "members_present": n,
+        "duration": end - opened,
+        "events": len(events),
+        "shares": int(sum(shares)),
+        "passes": sum(r["passes"] for r in rows),
+        "speaking_time": math.fsum(speaking),
+        "gini_speaking": gini(speaking),
+        "gini_shares": gini(shares),
+        "top_share": top_share(speaking),
+        "entropy": entropy(speaking),
+        "frac_shared": n_shared / n if n else _NAN,
+        "never_reached": never,
+        "not_reached": missed_total,
+        "wait_first_share": math.fsum(waits) / len(waits) if waits else _NAN,
+        "cross_talk_blocked": sum(blocked.values()),
+        "interjections": state.interjections,
+        "overtime": math.fsum(r["overtime"] for r in rows),
+        "phase_overruns": overruns,
+        "overrun_seconds": over_seconds,
+    }
+    return metrics, rows
+
+
+def session_metrics(session: Session, profiles: Sequence[MemberProfile]) -> dict[str, Any]:
+    """Metrics of one session (see :data:`SESSION_COLUMNS`).
+
+    ``gini_*``, ``top_share``, ``entropy`` and ``frac_shared`` are over all members
+    present; ``never_reached`` counts members who never had a turn because rounds
+    were closed before it; ``not_reached`` counts member-rounds closed before their
+    turn; ``wait_first_share`` is the mean wait from arrival to first share of
+    those who shared; ``phase_overruns`` counts phases that outlasted their budget.
+    """
+    return collect(session, profiles)[0]
+
+
+def member_metrics(session: Session, profiles: Sequence[MemberProfile]) -> list[dict[str, Any]]:
+    """Per-member metrics of one session (see :data:`MEMBER_COLUMNS`), in seat order."""
+    return collect(session, profiles)[1]

@@ -1,0 +1,259 @@
+"""Simulation toolkit: behaviours, populations, the runner and the metrics."""
+
+from __future__ import annotations
+
+import math
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import peersupport as ps
+
+sim = pytest.importorskip("peersupport.sim")
+inequality = pytest.importorskip("inequality")
+
+K = ps.EventKind
+
+
+class TestPopulations:
+    def test_dominant_talkers_come_first(self):
+        """dominant_talkers(2) gives two members at the dominant talkativeness, then the others."""
+        profiles = sim.dominant_talkers(2, talkativeness=0.97).draw(random.Random(1), 8)
+        assert [p.talkativeness for p in profiles[:2]] == [0.97, 0.97]
+        assert all(p.talkativeness < 0.97 for p in profiles[2:])
+        assert [p.id for p in profiles] == [f"m{i}" for i in range(1, 9)]
+
+    def test_newcomers_mostly_pass(self):
+        """with_newcomers(2) makes the last two seats newcomers with a high pass propensity."""
+        profiles = sim.with_newcomers(2, pass_propensity=0.95).draw(random.Random(1), 6)
+        assert [p.newcomer for p in profiles] == [False] * 4 + [True] * 2
+        assert profiles[-1].pass_propensity == 0.95
+
+    def test_heterogeneous_draws_beta(self):
+        """Talkativeness of a heterogeneous population follows Beta(a, b) (mean a / (a + b))."""
+        profiles = sim.heterogeneous(2, 6).draw(random.Random(3), 4000)
+        mean = sum(p.talkativeness for p in profiles) / len(profiles)
+        assert mean == pytest.approx(0.25, abs=0.02)
+
+    def test_same_seed_same_population(self):
+        """The same random generator state draws the same population."""
+        pop = sim.heterogeneous(late=0.5, early=0.5)
+        assert pop.draw(random.Random(5), 8) == pop.draw(random.Random(5), 8)
+
+
+class TestBehaviour:
+    def test_pass_probability(self):
+        """A member passes with probability pass_propensity * (1 - talkativeness)."""
+        b = sim.ProfileBehaviour()
+        member = sim.MemberProfile("m1", talkativeness=0.2, pass_propensity=0.5)
+        rng = random.Random(0)
+        passes = sum(b.turn(None, member, rng) is None for _ in range(20000))  # type: ignore[arg-type]
+        assert passes / 20000 == pytest.approx(0.4, abs=0.015)
+
+    def test_share_length_is_capped(self):
+        """Share lengths never exceed max_share."""
+        b = sim.ProfileBehaviour()
+        member = sim.MemberProfile("m1", talkativeness=1.0, max_share=100.0, share_sigma=2.0)
+        rng = random.Random(0)
+        assert max(b.share_length(member, rng) for _ in range(2000)) == 100.0
+
+    def test_speaking_turns_favour_talkative_and_waiting(self):
+        """The next speaker is likelier the more talkative they are and the longer they waited."""
+        b = sim.ProfileBehaviour(tau=60.0)
+        clock = ps.ManualClock(1000.0)
+
+        class FakeSession:
+            pass
+
+        s = FakeSession()
+        s.clock = clock  # type: ignore[attr-defined]
+        loud, quiet = sim.MemberProfile("a", 0.9), sim.MemberProfile("b", 0.3)
+        rng = random.Random(2)
+        picks = [
+            b.volunteer(s, [loud, quiet], {"a": 1000.0, "b": 1000.0}, rng).id for _ in range(4000)
+        ]  # type: ignore[arg-type]
+        assert picks.count("a") > 3 * picks.count("b")
+        waited = [
+            b.volunteer(s, [loud, quiet], {"a": 1000.0, "b": 0.0}, rng).id for _ in range(4000)
+        ]  # type: ignore[arg-type]
+        assert waited.count("b") > picks.count("b") * 3
+
+    def test_custom_behaviour_is_used(self):
+        """A user-supplied behaviour decides: here everyone always passes."""
+
+        class AlwaysPass(sim.ProfileBehaviour):
+            def turn(self, session, member, rng):
+                return None
+
+        r = sim.simulate(
+            "sharing-circle", sim.homogeneous(), members=5, seed=1, behaviour=AlwaysPass()
+        )
+        assert r.metrics["shares"] == 0
+        assert r.metrics["passes"] > 0
+        assert math.isnan(r.metrics["gini_speaking"])
+
+
+FORMATS = [
+    "sharing-circle",
+    "open-sharing",
+    "twelve-step",
+    "smart-recovery",
+    "dbsa",
+    "peer-support-group",
+    "talking-piece-circle",
+    "free-discussion",
+]
+
+
+class TestRunner:
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_replay_equals_state(self, fmt):
+        """The simulated session is a real engine session: replaying its log gives its state."""
+        pop = sim.dominant_talkers(2, cross_talk=0.05, late=0.3, early=0.3)
+        for seed in range(5):
+            r = sim.simulate(fmt, pop, members=7, seed=seed)
+            s = r.session
+            assert s.status is ps.SessionStatus.ENDED
+            assert ps.Session.replay(s.group, s.format, r.events).state == s.state
+
+    def test_same_seed_same_session(self):
+        """The same seed gives the same event log."""
+        a = sim.simulate("open-sharing", sim.heterogeneous(), seed=11)
+        b = sim.simulate("open-sharing", sim.heterogeneous(), seed=11)
+        assert a.events == b.events
+        assert a.events != sim.simulate("open-sharing", sim.heterogeneous(), seed=12).events
+
+    def test_facilitator_closes_rounds_at_budget(self):
+        """With long shares the facilitator closes rounds at the budget; not reached is recorded."""
+        pop = sim.homogeneous(0.9, pass_propensity=0.0, mean_share=400.0, max_share=None)
+        r = sim.simulate("sharing-circle", pop, members=10, seed=1)
+        closed = [e for e in r.events if e.kind is K.ROUND_CLOSED]
+        assert closed
+        state = r.session.state
+        assert (
+            r.metrics["not_reached"] == sum(state.not_reached.get(p.id, 0) for p in r.profiles) > 0
+        )
+        assert r.metrics["phase_overruns"] >= 1
+
+    def test_new_rounds_while_time_remains(self):
+        """In a long sharing phase with short shares the facilitator runs several rounds."""
+        pop = sim.homogeneous(0.5, mean_share=30.0)
+        r = sim.simulate("sharing-circle", pop, members=4, seed=2)
+        assert any(e.kind is K.ROUND_STARTED for e in r.events)
+
+    def test_no_new_round_when_max_rounds_is_one(self):
+        """Facilitator(max_rounds=1) runs one round per phase."""
+        fac = sim.Facilitator(max_rounds=1)
+        r = sim.simulate(
+            "sharing-circle", sim.homogeneous(mean_share=30.0), members=4, seed=2, facilitator=fac
+        )
+        assert not any(e.kind is K.ROUND_STARTED for e in r.events)
+
+    def test_cross_talk_attempts_are_blocked_and_recorded(self):
+        """Members prone to cross-talk try it; where it is not allowed the engine blocks it."""
+        pop = sim.homogeneous(cross_talk=0.5)
+        r = sim.simulate("sharing-circle", pop, members=6, seed=3)
+        assert r.metrics["cross_talk_blocked"] == r.session.state.cross_talk_blocked > 0
+        assert sum(m["cross_talk_blocked"] for m in r.members) == r.metrics["cross_talk_blocked"]
+
+    def test_late_and_early(self):
+        """Late arrivals arrive after the opening; early leavers leave before the end."""
+        pop = sim.homogeneous(late=1.0, early=1.0)
+        r = sim.simulate("sharing-circle", pop, members=4, seed=4)
+        arrived = [e for e in r.events if e.kind is K.ARRIVED and e.member != "fac"]
+        assert all(e.time > 0 for e in arrived)
+        assert all(m["left_early"] for m in r.members)
+
+    def test_free_discussion_is_unstructured(self):
+        """In free discussion a dominant talker may speak again before others spoke once."""
+        r = sim.simulate("free-discussion", sim.dominant_talkers(2), members=8, seed=5)
+        speakers = [e.member for e in r.events if e.kind is K.SHARE_STARTED]
+        assert len(speakers) > len(set(speakers))
+        assert not any(e.kind is K.ROUND_STARTED for e in r.events)
+
+    def test_nothing_said_is_stored(self):
+        """Confidentiality: events carry no field for what a member said."""
+        r = sim.simulate("sharing-circle", sim.homogeneous(), seed=1)
+        keys = {k for e in r.events for k in e.data}
+        assert not keys & {"text", "content", "said", "words", "transcript"}
+
+
+def reference_gini(values):
+    return float(inequality.gini.Gini(np.asarray(values, dtype=float)).g)
+
+
+class TestMetrics:
+    @pytest.mark.parametrize(
+        "values",
+        [
+            [1, 2, 3, 4],
+            [0, 0, 0, 10],
+            [5, 5, 5, 5],
+            [0, 3.5, 120.25, 7, 0, 9, 1e-3],
+            list(range(40)),
+        ],
+    )
+    def test_gini_matches_pysal(self, values):
+        """Our Gini equals PySAL inequality's Gini, zeros included."""
+        assert sim.gini(values) == pytest.approx(reference_gini(values), abs=1e-12)
+
+    def test_gini_of_simulated_sessions_matches_pysal(self):
+        """Session Gini (speaking time and shares) equals PySAL's over all members present."""
+        for seed in range(10):
+            r = sim.simulate("free-discussion", sim.dominant_talkers(2), members=8, seed=seed)
+            t = [m["speaking_time"] for m in r.members]
+            n = [m["shares"] for m in r.members]
+            assert len(t) == 8
+            assert r.metrics["gini_speaking"] == pytest.approx(reference_gini(t), abs=1e-12)
+            assert r.metrics["gini_shares"] == pytest.approx(reference_gini(n), abs=1e-12)
+
+    def test_entropy_matches_scipy(self):
+        """Normalised entropy equals scipy.stats.entropy / ln n, zeros counted in n."""
+        scipy_stats = pytest.importorskip("scipy.stats")
+        values = [0.0, 10.0, 30.0, 60.0, 0.0]
+        expected = scipy_stats.entropy(values) / math.log(len(values))
+        assert sim.entropy(values) == pytest.approx(expected, abs=1e-12)
+        assert sim.entropy([3.0, 3.0, 3.0]) == pytest.approx(1.0)
+
+    def test_undefined_values_are_nan(self):
+        """Gini, entropy and top share of all-zero speaking time are nan."""
+        assert math.isnan(sim.gini([0.0, 0.0]))
+        assert math.isnan(sim.entropy([0.0, 0.0]))
+        assert math.isnan(sim.top_share([0.0]))
+
+    def test_session_metrics_agree_with_state(self):
+        """Totals equal the engine's state; frac_shared and top_share follow the members."""
+        r = sim.simulate("open-sharing", sim.with_newcomers(2), members=8, seed=9)
+        state = r.session.state
+        members = [p.id for p in r.profiles]
+        assert r.metrics["shares"] == sum(state.shares.get(m, 0) for m in members)
+        assert r.metrics["speaking_time"] == pytest.approx(
+            sum(state.speaking_time.get(m, 0.0) for m in members)
+        )
+        shared = [m for m in r.members if m["shares"]]
+        assert r.metrics["frac_shared"] == len(shared) / len(r.members)
+        times = [m["speaking_time"] for m in r.members]
+        assert r.metrics["top_share"] == pytest.approx(max(times) / sum(times))
+
+    def test_wait_to_first_share(self):
+        """The wait to a first share is the time from arrival to the first share_started."""
+        r = sim.simulate("sharing-circle", sim.homogeneous(), members=4, seed=1)
+        first = next(e for e in r.events if e.kind is K.SHARE_STARTED and e.member == "m2")
+        row = next(m for m in r.members if m["member"] == "m2")
+        assert row["first_share_wait"] == pytest.approx(first.time - row["arrived_at"])
+
+
+class TestImportBoundary:
+    def test_core_does_not_import_numpy(self):
+        """import peersupport imports neither numpy nor pandas; peersupport.sim does."""
+        code = (
+            "import sys, peersupport; bad = [m for m in ('numpy', 'pandas') if m in sys.modules];"
+            "import peersupport.sim; print(bad, 'numpy' in sys.modules)"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == "[] True"
