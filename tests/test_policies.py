@@ -92,6 +92,18 @@ class TestCalledOn:
         assert s.state.floor.offered_to == "al"
 
 
+    def test_skipping_the_member_called_on_clears_the_call(self):
+        """A member skipped or gone after being called on is no longer offered the floor."""
+        s, _ = session_in("called")
+        s.call_on("al", by="dee")
+        s.skip("al", by="dee")
+        assert s.offered_to() is None
+        s.call_on("bo", by="dee")
+        s.leave("bo")
+        assert s.offered_to() is None
+        assert ps.Session.replay(s.group, FMT, s.events).state == s.state
+
+
 class TestTag:
     def test_nobody_tags_themself(self):
         """A member who just spoke cannot name themself as the next speaker."""

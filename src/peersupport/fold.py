@@ -356,6 +356,8 @@ class SessionCore:
         del self._present[member]
         if member in floor.order and member not in floor.had_turn:
             floor.order.remove(member)
+        if floor.called == member:
+            floor.called = None
 
     def _apply_consented(self, e: Event) -> None:
         assert e.member is not None
@@ -395,6 +397,8 @@ class SessionCore:
         assert e.member is not None
         self.floor.had_turn.add(e.member)
         self.floor.skipped.add(e.member)
+        if self.floor.called == e.member:
+            self.floor.called = None
 
     def _apply_share_started(self, e: Event) -> None:
         member = e.member
