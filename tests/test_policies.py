@@ -91,7 +91,6 @@ class TestCalledOn:
         assert s.state.round == 2
         assert s.state.floor.offered_to == "al"
 
-
     def test_skipping_the_member_called_on_clears_the_call(self):
         """A member skipped or gone after being called on is no longer offered the floor."""
         s, _ = session_in("called")
