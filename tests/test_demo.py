@@ -65,6 +65,21 @@ class TestCommandLine:
         ).stdout
         assert out.splitlines() == list(run_demo(7))
 
+    def test_closed_pipe_is_quiet(self):
+        """A reader that stops early (`peersupport demo | head -1`) causes no traceback."""
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "peersupport.cli", "demo"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before the demo writes anything
+        err = proc.stderr.read()
+        proc.stderr.close()
+        assert proc.wait() == 0
+        assert b"BrokenPipeError" not in err
+
     def test_unknown_command_fails(self, capsys):
         """An unknown command exits non-zero with a usage message."""
         with pytest.raises(SystemExit) as exc:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from peersupport import __version__
 from peersupport.demo import run_demo
 
-__all__ = ["main"]
+__all__ = ["entry", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,5 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def entry() -> int:
+    """Console-script entry point: :func:`main`, quiet when the reader closes the pipe."""
+    try:
+        code = main()
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here at the latest
+        return code
+    except BrokenPipeError:  # e.g. `peersupport demo | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(entry())
