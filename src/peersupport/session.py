@@ -38,7 +38,7 @@ from peersupport.errors import (
 from peersupport.events import DataValue, Event, EventKind
 from peersupport.fold import SessionCore
 from peersupport.format import Format, Transition
-from peersupport.model import Group, Role
+from peersupport.model import Agreement, Group, Role
 from peersupport.rules import NO_CROSS_TALK, RIGHT_TO_PASS, SHARE_TIME_LIMIT
 from peersupport.state import Deadline, SessionState, SessionStatus
 
@@ -50,15 +50,7 @@ __all__ = ["Deadline", "Session", "SessionState", "SessionStatus"]
 
 _K = SimpleNamespace(**EventKind.__members__)  # plain attribute lookups: hot path
 #: Settings a session may amend in its agreement (guidelines change between sessions).
-AMENDABLE = (
-    "share_limit",
-    "warn_at",
-    "hard_cap",
-    "cross_talk",
-    "may_pass",
-    "reserved_time",
-    "share_the_air",
-)
+AMENDABLE = tuple(Agreement().settings())
 
 
 class Session(SessionCore):
