@@ -1,0 +1,176 @@
+"""The conformance kit: hypothesis strategies and state machines for any session format.
+
+peersupport promises that its fairness rules hold, for the built-in formats and
+for any format a plugin adds. This package makes that promise checkable: it
+runs random sessions of a registered format, with valid and invalid actions by
+random people, and checks after every step, against a small independent model,
+that nobody holds the floor twice in a round, at most one present participant
+holds it, refused actions change nothing, accepted ones append exactly one
+event, time warnings and hard caps fire exactly when due, the log replays and
+round-trips through JSON Lines, and more (see :class:`SessionModel`).
+
+A plugin author's whole test::
+
+    from peersupport.testing import check_format
+
+
+    def test_my_format():
+        check_format("my-format")
+
+A failure names the broken invariant in brackets (``[one-turn-per-round]``,
+``[one-holder]``, ``[rejected-changes-nothing]``, ``[one-event-per-action]``,
+``[expected-outcome]``, ``[deadlines]``, ``[rule-notices]``, ``[passed-not-offered]``,
+``[replay]``, ``[json-lines]``, ``[event-order]``, ``[model]``...) and shows the
+shortest session hypothesis found, step by step.
+
+The pieces, for your own tests:
+
+* :mod:`~peersupport.testing.strategies`: members, groups, agreements, amendments,
+  actions and action sequences (:func:`check_actions` runs a sequence with every check);
+* :class:`SessionConformance` and :func:`machine_for`: the state machine;
+* :class:`SessionHarness`: a session and its model side by side, checking each action;
+* :class:`SessionModel`: the independent model (a checking fold of the event log).
+
+The kit needs hypothesis (``pip install peersupport[test]``); ``import
+peersupport`` never imports it.
+"""
+
+from __future__ import annotations
+
+try:
+    import hypothesis
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "peersupport.testing needs hypothesis: pip install 'peersupport[test]'"
+    ) from exc
+
+from collections.abc import Iterable
+
+from hypothesis import HealthCheck
+from hypothesis.stateful import run_state_machine_as_test
+
+from peersupport.format import Format
+from peersupport.model import Group
+from peersupport.testing.harness import Result, SessionHarness
+from peersupport.testing.model import ConformanceError, Outcome, SessionModel, Verdict
+from peersupport.testing.stateful import SessionConformance, machine_for
+from peersupport.testing.strategies import (
+    Action,
+    action_sequences,
+    actions,
+    agreements,
+    amendments,
+    groups,
+    member_ids,
+    members,
+    roles,
+    waits,
+)
+
+__all__ = [
+    "STEP_COUNT",
+    "Action",
+    "ConformanceError",
+    "Outcome",
+    "Result",
+    "SessionConformance",
+    "SessionHarness",
+    "SessionModel",
+    "Verdict",
+    "action_sequences",
+    "actions",
+    "agreements",
+    "amendments",
+    "check_actions",
+    "check_format",
+    "conformance_settings",
+    "groups",
+    "machine_for",
+    "member_ids",
+    "members",
+    "roles",
+    "waits",
+]
+
+#: Steps per random session unless the active hypothesis profile sets its own.
+STEP_COUNT = 70
+
+
+def conformance_settings(parent: hypothesis.settings | None = None) -> hypothesis.settings:
+    """Settings for a conformance run, derived from ``parent`` (default: the active profile).
+
+    Keeps the profile's example count and everything else; sets no deadline
+    (a step replays the whole log), :data:`STEP_COUNT` steps per session unless
+    the profile sets ``stateful_step_count`` itself, and suppresses the
+    ``too_slow`` and ``filter_too_much`` health checks.
+
+    Args:
+        parent: Settings to start from.
+
+    Returns:
+        The settings :func:`check_format` uses by default.
+    """
+    parent = hypothesis.settings() if parent is None else parent
+    builtin = hypothesis.settings.get_profile("default").stateful_step_count
+    steps = parent.stateful_step_count
+    return hypothesis.settings(
+        parent,
+        deadline=None,
+        stateful_step_count=STEP_COUNT if steps == builtin else steps,
+        suppress_health_check=[
+            *parent.suppress_health_check,
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+        ],
+    )
+
+
+def check_format(name: str, *, settings: hypothesis.settings | None = None) -> None:
+    """Run the whole conformance kit against the registered format ``name``.
+
+    Args:
+        name: Name of a registered format (built-in or from a plugin).
+        settings: Hypothesis settings; default :func:`conformance_settings` of
+            the active profile.
+
+    Raises:
+        KeyError: If no such format is registered.
+        ConformanceError: (reported by hypothesis with the shortest session it
+            found) if a session of the format breaks an invariant; the message
+            starts with the invariant's name in brackets, e.g.
+            ``[one-turn-per-round]``.
+    """
+    machine = machine_for(name)
+    run_state_machine_as_test(
+        machine, settings=conformance_settings() if settings is None else settings
+    )
+
+
+def check_actions(
+    group: Group, fmt: Format, actions: Iterable[Action], *, start: float = 0.0
+) -> SessionHarness:
+    """Run ``actions`` on a new session of ``group`` and ``fmt``, checking every step.
+
+    Use it in your own ``@given`` tests with :func:`action_sequences`.
+
+    Args:
+        group: The group.
+        fmt: The format.
+        actions: Actions and waits to perform in order.
+        start: Time the manual clock starts at.
+
+    Returns:
+        The harness, with the session and its model in their final state.
+
+    Raises:
+        ConformanceError: At the first step that breaks an invariant.
+    """
+    harness = SessionHarness(group, fmt, start=start)
+    for action in actions:
+        harness.act(action)
+        harness.check_model()
+        harness.check_floor()
+        harness.check_offers()
+    harness.apply_due()
+    harness.check()
+    return harness

@@ -1,0 +1,299 @@
+"""Predictions: what a session must do with an action, from the model's state alone.
+
+:func:`expect` is the model's half of the liveness check: the harness compares
+its prediction with what the session did, so a turn policy or engine that
+refuses what it must allow (or allows what it must refuse) is caught, not only
+one that logs something illegal. For third-party turn policies and rules the
+prediction may be ``None``: the model cannot tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from peersupport.model import Role
+from peersupport.state import SessionStatus
+from peersupport.testing.model import AMENDABLE, KNOWN_RULES, Outcome, SessionModel, Verdict
+from peersupport.testing.strategies import Action
+
+__all__ = ["expect"]
+
+_OPEN = SessionStatus.OPEN
+_PAUSED = SessionStatus.PAUSED
+_ENDED = SessionStatus.ENDED
+_UNKNOWN = Verdict(None)
+
+
+def _refuse(reason: str) -> Verdict:
+    return Verdict(Outcome.REFUSE, reason)
+
+
+def _accept(reason: str, target: str | None = None) -> Verdict:
+    return Verdict(Outcome.ACCEPT, reason, target)
+
+
+def expect(model: SessionModel, action: Action, now: float) -> Verdict:
+    """Predict what the session must do with ``action`` at ``now``, given ``model``'s state.
+
+    Only valid when nothing is overdue at ``now`` (right after ``apply_due()``).
+
+    Returns:
+        The verdict; its outcome is ``None`` when a third-party turn policy or
+        rule decides.
+    """
+    handler = _HANDLERS.get(action.name)
+    return _UNKNOWN if handler is None else handler(model, action, now)
+
+
+def _running(m: SessionModel, floor_action: bool) -> str | None:
+    if m.status is _ENDED:
+        return "the session has ended"
+    if floor_action and m.status is _PAUSED:
+        return "the session is paused"
+    return None
+
+
+def _who(m: SessionModel, member: str, by: str | None) -> str | None:
+    if m.role_of(member) is None:
+        return f"{member} is not a member"
+    if by is not None and by != member:
+        role = m.role_of(by)
+        if role is None or not role.facilitates:
+            return f"{by} may not act for {member}"
+        if by not in m.present:
+            return f"{by} is not present"
+    return None
+
+
+def _member_check(m: SessionModel, action: Action, floor_action: bool) -> str | None:
+    member = action.member
+    assert member is not None
+    why = _running(m, floor_action) or _who(m, member, action.by)
+    if why is None and member not in m.present and action.name != "end_share":
+        why = f"{member} is not present"
+    return why
+
+
+def _facilitator_check(m: SessionModel, action: Action) -> str | None:
+    by = action.by
+    why = _running(m, action.name not in ("end", "resume"))
+    role = None if by is None else m.role_of(by)
+    if why is None and (role is None or not role.facilitates):
+        why = f"{by} is not a facilitator"
+    if why is None and by not in m.present:
+        why = f"{by} is not present"
+    return why
+
+
+def _rules_for(m: SessionModel, action: str) -> bool:
+    """Whether a rule the model does not know checks ``action`` in this phase."""
+    return any(r.id not in KNOWN_RULES and action in r.actions for r in m.spec.rules)
+
+
+def _turn(m: SessionModel, action: Action, how: str, why: str | None, now: float) -> Verdict:
+    member = action.member
+    assert member is not None
+    role = m.role_of(member)
+    if why is None and role is not None and not role.takes_turns:
+        why = f"{member} is an observer"
+    if why is None and how == "shared" and m.consents.get(member) != m.agreement.version:
+        why = f"{member} has not consented"
+    if why is None and m.holder is not None:
+        why = f"{m.holder} holds the floor"
+    if why is not None:
+        return _refuse(why)
+    allowed = m.turn_allowed(member, how)
+    if allowed is False:
+        return _refuse(f"{m.policy_name} does not give {member} a turn now")
+    if how == "passed" and not m.agreement.may_pass and role is not Role.NEWCOMER:
+        return _refuse("passing is switched off")
+    start = m.reserved_from()
+    if how == "shared" and start is not None and now >= start and m.phase_shares.get(member):
+        return _refuse(f"reserved time: {member} has shared in this phase")
+    if allowed is None or _rules_for(m, action.name):
+        return _UNKNOWN
+    return _accept(f"{member} may take a turn")
+
+
+def _expect_start_share(m: SessionModel, action: Action, now: float) -> Verdict:
+    return _turn(m, action, "shared", _member_check(m, action, True), now)
+
+
+def _expect_pass_turn(m: SessionModel, action: Action, now: float) -> Verdict:
+    return _turn(m, action, "passed", _member_check(m, action, True), now)
+
+
+def _expect_end_share(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _member_check(m, action, True)
+    if why is None and m.holder != action.member:
+        why = f"{action.member} does not hold the floor"
+    return _refuse(why) if why else _accept("the holder ends the share")
+
+
+def _expect_interject(m: SessionModel, action: Action, now: float) -> Verdict:
+    member = action.member
+    assert member is not None
+    why = _member_check(m, action, True)
+    role = m.role_of(member)
+    if why is None and role is not None and not role.takes_turns:
+        why = f"{member} is an observer"
+    if why is None and (m.holder is None or m.holder == member):
+        why = "nobody else holds the floor"
+    if why is not None:
+        return _refuse(why)
+    if not (m.spec.cross_talk and m.agreement.cross_talk):
+        return Verdict(Outcome.BLOCK, "cross-talk is not allowed here")
+    if m.consents.get(member) != m.agreement.version:
+        return _refuse(f"{member} has not consented")
+    if _rules_for(m, "interject"):
+        return _UNKNOWN
+    return _accept("cross-talk is allowed")
+
+
+def _expect_call_on(m: SessionModel, action: Action, now: float) -> Verdict:
+    member, by = action.member, action.by
+    assert member is not None
+    why = _running(m, True)
+    by_role, role = (None if by is None else m.role_of(by)), m.role_of(member)
+    if why is None and (by_role is None or by not in m.present):
+        why = f"{by} is not present"
+    if why is None and (role is None or member not in m.present):
+        why = f"{member} is not present"
+    if why is None and role is not None and not m.spec.policy.eligible(role):
+        why = f"{member} does not take turns here"
+    if why is None and m.holder is not None:
+        why = f"{m.holder} holds the floor"
+    if why is not None:
+        return _refuse(why)
+    assert by is not None
+    assert by_role is not None
+    allowed = m.call_allowed(by, by_role, member)
+    if allowed is None:
+        return _UNKNOWN
+    if not allowed:
+        return _refuse(f"{m.policy_name} does not let {by} call on {member}")
+    return _accept(f"{by} may call on {member}")
+
+
+def _expect_arrive(m: SessionModel, action: Action, now: float) -> Verdict:
+    member, by = action.member, action.by
+    assert member is not None
+    why = _running(m, False)
+    if why is None and by is not None and by != member:
+        role = m.role_of(by)
+        if role is None or not role.facilitates or by not in m.present:
+            why = f"{by} may not sign in {member}"
+    if why is None and m.role_of(member) is None:
+        if m.group.closed:
+            why = f"{member} is not in the closed group"
+        else:
+            visitor = action.option("role")
+            try:
+                as_role = Role.NEWCOMER if visitor is None else Role(visitor)
+            except ValueError:
+                as_role = Role.FACILITATOR
+            if as_role.facilitates:
+                why = f"{visitor!r} is not a visitor's role"
+    if why is None and member in m.present:
+        why = f"{member} is already present"
+    return _refuse(why) if why else _accept(f"{member} arrives")
+
+
+def _expect_leave(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _member_check(m, action, False)
+    return _refuse(why) if why else _accept(f"{action.member} leaves")
+
+
+def _expect_consent(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _member_check(m, action, False)
+    if why is None and m.consents.get(str(action.member)) == m.agreement.version:
+        why = "consented already"
+    return _refuse(why) if why else _accept(f"{action.member} consents")
+
+
+def _expect_advance(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _facilitator_check(m, action)
+    if why is None and m.holder is not None:
+        why = f"{m.holder} holds the floor"
+    if why is not None:
+        return _refuse(why)
+    to = action.option("to")
+    candidates = [t for t in m.spec.transitions if to is None or t.target == to]
+    for t in candidates:
+        if all(m.guard(g) is expected for g, expected in t.guards):
+            return _accept(f"{m.phase} -> {t.target}", t.target)
+    return _refuse(f"no transition {m.phase} -> {to} whose guards hold")
+
+
+def _expect_new_round(m: SessionModel, action: Action, now: float) -> Verdict:
+    return _expect_advance(m, attrs.evolve(action, options=(("to", m.phase),)), now)
+
+
+def _expect_close_round(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _facilitator_check(m, action)
+    if why is None and (not m.spec.policy.rounds or m.complete()):
+        why = "no incomplete round"
+    return _refuse(why) if why else _accept("the round closes")
+
+
+def _expect_skip(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _facilitator_check(m, action)
+    member = action.member
+    if why is None and (
+        not m.spec.policy.rounds or member not in m.order or member in m.had or m.closed
+    ):
+        why = f"{member} is not waiting for a turn"
+    return _refuse(why) if why else _accept(f"{member} is skipped")
+
+
+def _expect_pause(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _facilitator_check(m, action)
+    return _refuse(why) if why else _accept("the session pauses")
+
+
+def _expect_resume(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _facilitator_check(m, action)
+    if why is None and m.status is not _PAUSED:
+        why = "the session is not paused"
+    return _refuse(why) if why else _accept("the session resumes")
+
+
+def _expect_end(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _facilitator_check(m, action)
+    return _refuse(why) if why else _accept("the session ends")
+
+
+def _expect_amend_agreement(m: SessionModel, action: Action, now: float) -> Verdict:
+    why = _facilitator_check(m, action)
+    if why is not None:
+        return _refuse(why)
+    changes = dict(action.options)
+    if not changes or not set(changes) <= AMENDABLE:
+        return _refuse(f"{sorted(changes)} are not amendable settings")
+    try:
+        m.agreement.amend(**changes)
+    except (ValueError, TypeError) as exc:
+        return _refuse(f"invalid amendment: {exc}")
+    return _accept("the agreement is amended")
+
+
+_HANDLERS: dict[str, Callable[[SessionModel, Action, float], Verdict]] = {
+    "start_share": _expect_start_share,
+    "pass_turn": _expect_pass_turn,
+    "end_share": _expect_end_share,
+    "interject": _expect_interject,
+    "call_on": _expect_call_on,
+    "arrive": _expect_arrive,
+    "leave": _expect_leave,
+    "consent": _expect_consent,
+    "advance": _expect_advance,
+    "new_round": _expect_new_round,
+    "close_round": _expect_close_round,
+    "skip": _expect_skip,
+    "pause": _expect_pause,
+    "resume": _expect_resume,
+    "end": _expect_end,
+    "amend_agreement": _expect_amend_agreement,
+}
