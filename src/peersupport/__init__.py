@@ -11,9 +11,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from peersupport import events, formats, plugins, report
 from peersupport.clock import Clock, ManualClock, SystemClock
+from peersupport.config import dump_group, load_group
 from peersupport.errors import (
     ActionRejected,
     AlreadyDone,
+    ConfigError,
     ConsentRequired,
     CrossTalkBlocked,
     FormatError,
@@ -67,6 +69,7 @@ __all__ = [
     "AlreadyDone",
     "CalledOn",
     "Clock",
+    "ConfigError",
     "ConsentRequired",
     "CrossTalkBlocked",
     "Deadline",
@@ -114,9 +117,11 @@ __all__ = [
     "TurnPolicy",
     "WrongPhase",
     "__version__",
+    "dump_group",
     "events",
     "formats",
     "hookimpl",
+    "load_group",
     "plugins",
     "report",
 ]

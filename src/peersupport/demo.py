@@ -20,7 +20,7 @@ from peersupport.model import Agreement, Group, Member, Role
 from peersupport.report import fairness_table, timeline
 from peersupport.session import Session
 
-__all__ = ["demo_group", "run_demo"]
+__all__ = ["demo_group", "demo_session", "run_demo"]
 
 #: (id, name, talkativeness 0..1) of the simulated members.
 _MEMBERS = (
@@ -127,6 +127,18 @@ class _Circle:
         self.wait(5, 10)
         s.end(by="dee")
         return s
+
+
+def demo_session(seed: int = 7) -> Session:
+    """Run the demo's sharing circle and return the ended session.
+
+    Its ``events`` are the log :func:`run_demo` renders, and its group is
+    :func:`demo_group`; save them to try ``peersupport replay``.
+
+    Args:
+        seed: Seed of the simulated members' choices (as for :func:`run_demo`).
+    """
+    return _Circle(seed).run()
 
 
 def run_demo(seed: int = 7) -> Iterator[str]:

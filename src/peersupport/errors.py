@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ActionRejected",
     "AlreadyDone",
+    "ConfigError",
     "ConsentRequired",
     "CrossTalkBlocked",
     "FormatError",
@@ -145,3 +146,21 @@ class FormatError(PeersupportError, ValueError):
         self.format_name = format_name
         self.problem = problem
         super().__init__(f"format '{format_name}': {problem}")
+
+
+class ConfigError(PeersupportError, ValueError):
+    """A configuration file (e.g. a group file) is malformed or invalid.
+
+    Attributes:
+        source: Name of the file (or of the data) that has the problem.
+        field: Path of the offending field, e.g. ``"members[2].role"``
+            (``None`` when the problem is the file as a whole).
+        problem: What is wrong with it.
+    """
+
+    def __init__(self, source: str, problem: str, field: str | None = None) -> None:
+        self.source = source
+        self.field = field
+        self.problem = problem
+        where = source if field is None else f"{source}: {field}"
+        super().__init__(f"{where}: {problem}")

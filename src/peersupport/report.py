@@ -6,6 +6,9 @@ they render a live session, a restored one, or a log read from disk::
     for line in ps.report.timeline(group, fmt, session.events):
         print(line)
     print(ps.report.fairness_table(group, session.state))
+
+:func:`phase_table` and :func:`format_page` describe a format from the format
+itself (the ``peersupport show`` command and the documentation use them).
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from peersupport.model import Group
 from peersupport.session import Session
 from peersupport.state import SessionState
 
-__all__ = ["clock_time", "fairness_table", "timeline"]
+__all__ = [
+    "PHASE_COLUMNS",
+    "clock_time",
+    "fairness_table",
+    "format_page",
+    "phase_table",
+    "timeline",
+]
 
 _K = EventKind
 
@@ -170,3 +180,124 @@ def fairness_table(group: Group, state: SessionState) -> str:
         f"{state.cross_talk_blocked} cross-talk attempt(s) blocked"
     )
     return "\n".join(rows)
+
+
+PHASE_COLUMNS = (
+    "phase",
+    "name",
+    "turn policy",
+    "budget",
+    "share limit",
+    "warning",
+    "hard cap",
+    "cross-talk",
+    "counts as sharing",
+    "rules",
+)
+"""Column headings of :func:`phase_table`, in order."""
+
+
+def _minutes(seconds: float | None, default: str) -> str:
+    return default if seconds is None else clock_time(seconds)
+
+
+def phase_table(fmt: Format) -> list[dict[str, str]]:
+    """Describe each phase of ``fmt`` in order, as text, one dict per phase.
+
+    Limits a phase does not set itself come from the group's agreement and read
+    ``agreement``; a phase without timed shares reads ``untimed``.
+
+    Args:
+        fmt: The format.
+
+    Returns:
+        One dict per phase with the keys of :data:`PHASE_COLUMNS`.
+    """
+    rows = []
+    for spec in fmt.phases.values():
+        timed = spec.timed
+        rows.append(
+            {
+                "phase": spec.id,
+                "name": spec.name,
+                "turn policy": spec.policy.name,
+                "budget": _minutes(spec.budget, "none"),
+                "share limit": _minutes(spec.share_limit, "agreement") if timed else "untimed",
+                "warning": (
+                    _minutes(spec.warn_at, "agreement" if spec.share_limit is None else "none")
+                    if timed
+                    else "-"
+                ),
+                "hard cap": (
+                    ("agreement" if spec.hard_cap is None else "yes" if spec.hard_cap else "no")
+                    if timed
+                    else "-"
+                ),
+                "cross-talk": "allowed" if spec.cross_talk else "no",
+                "counts as sharing": "yes" if spec.sharing else "no",
+                "rules": ", ".join(rule.id for rule in spec.rules) or "-",
+            }
+        )
+    return rows
+
+
+def _transition(event: str, target: str, guards: tuple[tuple[str, bool], ...]) -> str:
+    conditions = " and ".join(name if wanted else f"not {name}" for name, wanted in guards)
+    return f"`{event}` → {target}" + (f" (when {conditions})" if conditions else "")
+
+
+def format_page(fmt: Format) -> str:
+    """A Markdown page describing ``fmt``: phases, policies, limits, rules and diagram.
+
+    The documentation site generates one such page per built-in format at build
+    time, so the page always matches the code.
+
+    Args:
+        fmt: The format.
+
+    Returns:
+        The page, Markdown with a ``mermaid`` state diagram.
+    """
+    lines = [
+        f"# {fmt.title or fmt.name}",
+        "",
+        f"`{fmt.name}` — {fmt.description}".rstrip(" —"),
+        "",
+        f"Needs at least {fmt.facilitators} facilitator{'s' if fmt.facilitators > 1 else ''}"
+        f" present; starts in **{fmt.phases[fmt.initial].name}**. Always on:"
+        " one-share-per-round (in round phases), right-to-pass, no-cross-talk (unless the"
+        " phase allows it and the agreement does) and share-time-limit; see"
+        " [Concepts](../concepts.md).",
+        "",
+        "## State diagram",
+        "",
+        "Generated from the format's chart with `Format.mermaid()`"
+        f" (`peersupport diagram {fmt.name}`).",
+        "",
+        "```mermaid",
+        fmt.mermaid().rstrip(),
+        "```",
+        "",
+        "## Phases",
+        "",
+        "| " + " | ".join(PHASE_COLUMNS) + " |",
+        "|" + "---|" * len(PHASE_COLUMNS),
+    ]
+    for row in phase_table(fmt):
+        cells = [f"`{row['phase']}`", *(row[c] for c in PHASE_COLUMNS[1:])]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Transitions", ""]
+    for spec in fmt.phases.values():
+        for t in spec.transitions:
+            target = fmt.phases[t.target].name
+            lines.append(f"- **{spec.name}**: {_transition(t.event, target, t.guards)}")
+    lines += [
+        "",
+        "## Turn policies used",
+        "",
+    ]
+    seen: dict[str, str] = {}
+    for spec in fmt.phases.values():
+        seen.setdefault(spec.policy.name, spec.policy.description)
+    lines += [f"- `{name}`: {text}" for name, text in seen.items()]
+    return "\n".join(lines) + "\n"
