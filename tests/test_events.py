@@ -241,3 +241,14 @@ class TestMalformed:
         assert isinstance(error, ps.PeersupportError)
         assert (error.line, error.problem) == (4, "broken")
         assert str(error) == "event log line 4: broken"
+
+
+class TestLoadBytes:
+    def test_a_file_that_is_not_utf8_names_its_line(self, tmp_path):
+        """Bytes that are not UTF-8 raise LogError naming the line, not UnicodeDecodeError."""
+        path = tmp_path / "log.jsonl"
+        good = ps.events.dumps([ps.Event(0, 0.0, ps.EventKind.OPENED, None, None, {})])
+        path.write_bytes(good.encode() + b'{"seq": 1, "kind": "\xff"}\n')
+        with pytest.raises(ps.LogError, match="not UTF-8") as exc:
+            ps.events.load(path)
+        assert exc.value.line == 2

@@ -63,7 +63,7 @@ class EventKind(enum.StrEnum):
 class Event:
     """One thing that happened in a session.
 
-    Args:
+    Attributes:
         seq: Position in the log, starting at 0 for the ``opened`` event.
         time: Clock time in seconds when it happened (for deadline events: the
             exact moment the deadline fell due).
@@ -214,7 +214,7 @@ def loads(text: str) -> list[Event]:
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise LogError(number, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+            raise LogError(number, f"not valid JSON: {exc.msg} (column {exc.colno})") from None
         event = from_dict(obj, number)
         if event.seq != len(events):
             raise LogError(number, f"expected event number {len(events)}, found {event.seq}")
@@ -237,7 +237,19 @@ def dump(events: Iterable[Event], target: str | Path | TextIO) -> None:
 
 
 def load(source: str | Path | TextIO) -> list[Event]:
-    """Read events from a JSON Lines path or open text file (see :func:`loads`)."""
+    """Read events from a JSON Lines path or open text file (see :func:`loads`).
+
+    Raises:
+        LogError: Naming the line that is not UTF-8, not JSON, not an event, or
+            out of order.
+        OSError: If the file cannot be read.
+    """
     if isinstance(source, str | Path):
-        return loads(Path(source).read_text(encoding="utf-8"))
+        raw = Path(source).read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise LogError(line, f"not UTF-8 text (byte {exc.start})") from None
+        return loads(text)
     return loads(source.read())
