@@ -5,6 +5,8 @@
     python3 dev.py test     # set up .venv (first time), run the whole test suite with
                             # branch coverage; fail if the core is below 95 %
     python3 dev.py lint     # ruff check, ruff format --check, mypy --strict src
+    python3 dev.py docs     # build the documentation site with mkdocs --strict into site/
+                            # and check the API reference lists every public name once
 
 Each command creates ``.venv`` on first use and reinstalls the package when
 ``pyproject.toml`` changes. Extra arguments go to the underlying tool, e.g.
@@ -25,7 +27,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".dev-stamp"
-EXTRAS = {"demo": "", "test": "[test]", "lint": "[test,lint]"}
+EXTRAS = {"demo": "", "test": "[test]", "lint": "[test,lint]", "docs": "[docs]"}
 #: The example third-party plugin; the tests prove it is found through its entry point.
 EXAMPLE_PLUGIN = ROOT / "examples" / "plugin"
 #: The core whose branch coverage must stay at or above CORE_COVERAGE percent.
@@ -85,6 +87,11 @@ def main(argv: list[str]) -> int:
             f"--include={include}",
             f"--fail-under={CORE_COVERAGE}",
             "--no-skip-covered",
+        )
+    if task == "docs":
+        os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # material 9.7+ banner about MkDocs 2
+        return run(BIN / "mkdocs", "build", "--strict", *rest) or run(
+            PY, ROOT / "scripts" / "check_api_docs.py", "site"
         )
     failed = 0
     for cmd in (

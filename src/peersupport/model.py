@@ -83,7 +83,7 @@ class Member:
     groups keep members anonymous, so there is no field for a surname, e-mail or
     phone number.
 
-    Args:
+    Attributes:
         id: Stable identifier used in events and logs (e.g. ``"al"``).
         name: First name or pseudonym shown to people (e.g. ``"Al"``).
     """
@@ -122,7 +122,7 @@ class Agreement:
     Agreements are versioned. :meth:`amend` returns a new version, and every
     member must consent to that version before taking the floor again.
 
-    Args:
+    Attributes:
         share_limit: Seconds a share may last (``None``: no limit).
         warn_at: Seconds into a share when the time warning is given
             (``None``: no warning). Must come before ``share_limit``.
@@ -205,7 +205,7 @@ def _roles_converter(
 class Group:
     """A peer-support group: its members with their roles, and its agreement.
 
-    Args:
+    Attributes:
         name: The group's name, e.g. ``"Thursday circle"``.
         roles: Each member mapped to their role (in a session, seats follow arrival order).
         agreement: The group's current agreement.

@@ -41,7 +41,6 @@ _BLOCKED = EventKind.CROSS_TALK_BLOCKED
 _PHASE = EventKind.PHASE_ENTERED
 _ENDED = EventKind.ENDED
 
-#: Columns of the per-session metrics, in order.
 SESSION_COLUMNS = (
     "members_present",
     "duration",
@@ -63,7 +62,7 @@ SESSION_COLUMNS = (
     "phase_overruns",
     "overrun_seconds",
 )
-#: Columns of the per-member metrics, in order.
+"""Columns of the per-session metrics, in order."""
 MEMBER_COLUMNS = (
     "member",
     "seat",
@@ -79,6 +78,7 @@ MEMBER_COLUMNS = (
     "arrived_at",
     "left_early",
 )
+"""Columns of the per-member metrics, in order."""
 
 
 def gini(values: Sequence[float]) -> float:

@@ -92,8 +92,8 @@ __all__ = [
     "waits",
 ]
 
-#: Steps per random session unless the active hypothesis profile sets its own.
 STEP_COUNT = 70
+"""Steps per random session unless the active hypothesis profile sets its own."""
 
 
 def conformance_settings(parent: hypothesis.settings | None = None) -> hypothesis.settings:
