@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import peersupport as ps
+from people import EVERYONE, T0, make_group
 
 #: Hypothesis profiles: ``ci`` is bounded (the default); ``deep`` runs far more
 #: examples for a longer search. Choose with PEERSUPPORT_HYPOTHESIS_PROFILE.
@@ -27,41 +28,6 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("PEERSUPPORT_HYPOTHESIS_PROFILE", "ci"))
-
-DEE = ps.Member("dee", "Dee")
-AL = ps.Member("al", "Al")
-BO = ps.Member("bo", "Bo")
-CY = ps.Member("cy", "Cy")
-NU = ps.Member("nu", "Nu")
-OB = ps.Member("ob", "Ob")
-
-#: Everyone in the group, in seat order.
-EVERYONE = ("dee", "al", "bo", "cy", "nu", "ob")
-#: Turn order of a round when everyone is present: after the facilitator, who speaks last.
-ROUND = ("al", "bo", "cy", "nu", "dee")
-#: Time the manual clock starts at (not zero, so relative and absolute times differ).
-T0 = 1000.0
-
-
-def make_group(
-    agreement: ps.Agreement | None = None, *, closed: bool = True, name: str = "Thursday circle"
-) -> ps.Group:
-    """The test group: facilitator dee, members al, bo, cy, newcomer nu, observer ob."""
-    return ps.Group(
-        name=name,
-        roles={
-            DEE: ps.Role.FACILITATOR,
-            AL: ps.Role.MEMBER,
-            BO: ps.Role.MEMBER,
-            CY: ps.Role.MEMBER,
-            NU: ps.Role.NEWCOMER,
-            OB: ps.Role.OBSERVER,
-        },
-        agreement=ps.Agreement(share_limit=300.0, warn_at=240.0)
-        if agreement is None
-        else agreement,
-        closed=closed,
-    )
 
 
 class CrossTalkChart(ps.FormatChart):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import peersupport as ps
-from conftest import AL, BO, DEE, NU, OB, make_group
+from people import AL, BO, DEE, NU, OB, make_group
 
 
 class TestMember:

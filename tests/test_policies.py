@@ -74,8 +74,12 @@ class TestCalledOn:
         s.start_share("al")
         clock.advance(10)
         s.end_share("al")
-        with pytest.raises(ps.RuleViolation):
+        with pytest.raises(ps.RuleViolation) as refused:
             s.call_on("al", by="dee")
+        # the facilitator acted: the refusal names dee, and al as who already shared
+        assert (refused.value.actor, refused.value.action) == ("dee", "call_on")
+        assert refused.value.rule == "one-share-per-round"
+        assert str(refused.value).startswith("dee may not call_on: al had their turn")
 
     def test_a_new_round_starts_when_everyone_had_a_turn(self):
         """Once everyone had a turn, calling on someone starts round two."""

@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 import peersupport as ps
-from conftest import T0, make_group
+from people import T0, make_group
 
 K = ps.EventKind
 

@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 import peersupport as ps
-from conftest import EVERYONE, ROUND, T0, make_group
+from people import EVERYONE, ROUND, T0, make_group
 
 K = ps.EventKind
 
@@ -726,7 +726,7 @@ class TestRoundGuards:
             ps.WrongPhase,
             lambda: session.new_round(by="dee"),
             actor="dee",
-            action="advance",
+            action="new_round",
             rule="round-complete",
         )
 
@@ -739,7 +739,7 @@ class TestRoundGuards:
             ps.WrongPhase,
             lambda: session.new_round(by="dee"),
             actor="dee",
-            action="advance",
+            action="new_round",
             rule="chart",
         )
 

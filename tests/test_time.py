@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import peersupport as ps
-from conftest import ROUND, T0, make_group
+from people import ROUND, T0, make_group
 
 K = ps.EventKind
 

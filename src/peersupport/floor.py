@@ -336,7 +336,7 @@ def _check_callable(session: Session, by: str, by_role: Role, member: str) -> No
     if member == by and not by_role.facilitates:
         raise NotYourTurn(by, "call_on", "call-on-others", f"{by} cannot name themself")
     if member in floor.had_turn and not floor.complete():
-        ONE_SHARE_PER_ROUND.refuse(session, floor, member, "call_on")
+        ONE_SHARE_PER_ROUND.refuse(session, floor, member, "call_on", by)
 
 
 class CalledOn(TurnPolicy):

@@ -114,8 +114,13 @@ class OneSharePerRound(Rule):
         if member in floor.had_turn and not floor.complete():
             self.refuse(session, floor, member, action)
 
-    def refuse(self, session: Session, floor: Floor, member: str, action: str) -> NoReturn:
-        """Raise the violation for ``member`` having had their turn already."""
+    def refuse(
+        self, session: Session, floor: Floor, member: str, action: str, by: str | None = None
+    ) -> NoReturn:
+        """Raise the violation for ``member`` having had their turn already.
+
+        ``by`` is who acted when that is not ``member`` (a facilitator calling on them).
+        """
         how = "passed" if member in floor.passed else "had their turn"
         if member in floor.skipped:
             how = "was skipped"
@@ -125,7 +130,10 @@ class OneSharePerRound(Rule):
         else:
             rest = "the round is complete; the facilitator starts a new round or moves on"
         raise RuleViolation(
-            member, action, self.id, f"{member} {how} in round {floor.round} already; {rest}"
+            member if by is None else by,
+            action,
+            self.id,
+            f"{member} {how} in round {floor.round} already; {rest}",
         )
 
 

@@ -469,7 +469,9 @@ class Session(SessionCore):
             WrongPhase: No transition leads there, or a guard fails (e.g.
                 ``round-complete``: the round is incomplete; close it first).
         """
-        action = "advance"
+        return self._advance(by, to, "advance")
+
+    def _advance(self, by: str, to: str | None, action: str) -> Event:
         self._facilitator(by, action)
         now = self._now()
         if self.floor.holder is not None:
@@ -479,7 +481,7 @@ class Session(SessionCore):
                 "one-voice-at-a-time",
                 f"{self.floor.holder} holds the floor; the share ends before moving on",
             )
-        transition = self._choose_transition(by, to)
+        transition = self._choose_transition(by, to, action)
         kind = _K.PHASE_ENTERED if transition.target != self._phase.id else _K.ROUND_STARTED
         data: dict[str, DataValue] = {
             "phase": transition.target,
@@ -492,9 +494,9 @@ class Session(SessionCore):
 
     def new_round(self, *, by: str) -> Event:
         """Start another round in the current phase (``advance(to=current phase)``)."""
-        return self.advance(by=by, to=self._phase.id)
+        return self._advance(by, self._phase.id, "new_round")
 
-    def _choose_transition(self, by: str, to: str | None) -> Transition:
+    def _choose_transition(self, by: str, to: str | None, action: str) -> Transition:
         phase = self._phase
         candidates = [t for t in phase.transitions if to is None or t.target == to]
         if not candidates:
@@ -504,7 +506,7 @@ class Session(SessionCore):
                 why = f"format {self.format.name!r} has no phase {to!r}"
             else:
                 why = f"the chart has no transition from {phase.id!r} to {to!r}"
-            raise WrongPhase(by, "advance", "chart", why)
+            raise WrongPhase(by, action, "chart", why)
         failed: tuple[str, bool] | None = None
         for transition in candidates:
             for guard, expected in transition.guards:
@@ -523,7 +525,7 @@ class Session(SessionCore):
             )
         else:
             why = f"guard {guard!r} is {not expected}"
-        raise WrongPhase(by, "advance", guard.replace("_", "-"), why)
+        raise WrongPhase(by, action, guard.replace("_", "-"), why)
 
     def _guard(self, name: str) -> bool:
         if name == "round_complete":

@@ -258,8 +258,7 @@ class SessionHarness:
     ) -> Result:
         self.log(f"  refused: {type(problem).__name__}: {problem}")
         if isinstance(problem, ActionRejected):
-            name = "advance" if action.name == "new_round" else action.name
-            if problem.action != name:
+            if problem.action != action.name:
                 raise ConformanceError(
                     "rejected-changes-nothing", f"{action} was refused as {problem.action!r}"
                 )
