@@ -225,7 +225,10 @@ class TestTamperedLogs:
         """A log with a changed share duration is refused at that line."""
         i = index_of(log, K.SHARE_ENDED)
         changed = attrs.evolve(log[i], data={"duration": log[i].data["duration"] + 1})
-        refused_at(group, circle, [*log[:i], changed, *log[i + 1 :]], i + 1)
+        error = refused_at(group, circle, [*log[:i], changed, *log[i + 1 :]], i + 1)
+        # only the data differ, so the message shows both versions of them
+        assert f"with {changed.data}" in error.problem
+        assert f"with {log[i].data}" in error.problem
 
     def test_changed_actor(self, log, group, circle):
         """A share attributed to someone else is refused at that line."""

@@ -83,10 +83,10 @@ def replay_steps(
 def _expect(session: Session, logged: Event, index: int) -> None:
     produced = session._events[index]
     if produced != logged:
-        raise LogError(
-            index + 1,
-            f"the log has {_describe(logged)} but replay produced {_describe(produced)}",
-        )
+        said, made = _describe(logged), _describe(produced)
+        if said == made:  # only the data differ: show them
+            said, made = f"{said} with {logged.data}", f"{made} with {produced.data}"
+        raise LogError(index + 1, f"the log has {said} but replay produced {made}")
 
 
 def _reenact(session: Session, e: Event, index: int) -> None:
