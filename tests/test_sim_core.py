@@ -245,6 +245,16 @@ class TestMetrics:
         row = next(m for m in r.members if m["member"] == "m2")
         assert row["first_share_wait"] == pytest.approx(first.time - row["arrived_at"])
 
+    def test_wait_counts_the_same_shares_as_shares(self):
+        """A first share is one that counts as sharing: no shares <=> no wait (NaN)."""
+        seen_zero = 0
+        for seed in range(40):  # talking-piece-circle has a guidelines round that does not count
+            r = sim.simulate("talking-piece-circle", sim.with_newcomers(3), members=6, seed=seed)
+            for row in r.members:
+                assert (row["shares"] == 0) == math.isnan(row["first_share_wait"]), row
+                seen_zero += row["shares"] == 0
+        assert seen_zero  # the case that used to disagree occurs in these sessions
+
 
 class TestImportBoundary:
     def test_core_does_not_import_numpy(self):

@@ -138,16 +138,20 @@ def collect(
     end = 0.0
     events = session.events
     state = session.state
+    specs = session.format.phases
+    counts = specs[session.format.initial].sharing  # shares count only where the phase says
     for e in events:
         kind = e.kind
         if kind is _STARTED:
             m = e.member
-            if m not in first:
+            if counts and m not in first:
                 first[m] = e.time  # type: ignore[index]
         elif kind is _ARRIVED:
             arrived[e.member] = e.time  # type: ignore[index]
         elif kind is _PHASE:
-            phases.append((e.time, e.data["phase"]))  # type: ignore[arg-type]
+            phase = e.data["phase"]
+            phases.append((e.time, phase))  # type: ignore[arg-type]
+            counts = specs[phase].sharing  # type: ignore[index]
         elif kind is _BLOCKED:
             blocked[e.member] = blocked.get(e.member, 0) + 1  # type: ignore[index, arg-type]
         elif kind is _LEFT:
@@ -243,8 +247,8 @@ def session_metrics(session: Session, profiles: Sequence[MemberProfile]) -> dict
     ``gini_*``, ``top_share``, ``entropy`` and ``frac_shared`` are over all members
     present; ``never_reached`` counts members who never had a turn because rounds
     were closed before it; ``not_reached`` counts member-rounds closed before their
-    turn; ``wait_first_share`` is the mean wait from arrival to first share of
-    those who shared; ``phase_overruns`` counts phases that outlasted their budget.
+    turn; ``wait_first_share`` is the mean wait from arrival to first share (in
+    a phase whose shares count, like ``shares``) of those who shared; ``phase_overruns`` counts phases that outlasted their budget.
     """
     return collect(session, profiles)[0]
 
