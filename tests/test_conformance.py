@@ -13,7 +13,7 @@ import sys
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 import peersupport as ps
 from peersupport.testing import (
@@ -76,6 +76,8 @@ class TestKitApi:
         assert chosen.deadline is None
         assert chosen.stateful_step_count == 70
         assert HealthCheck.too_slow in chosen.suppress_health_check
+        assert Phase.explain not in chosen.phases
+        assert Phase.shrink in chosen.phases
         assert conformance_settings(settings(stateful_step_count=9)).stateful_step_count == 9
         assert conformance_settings().max_examples == settings().max_examples
 

@@ -281,6 +281,31 @@ class TestRegistration:
         assert ps.plugins.registry().rules["reserved-time"].plugin == "claims"
         assert list(ps.formats.get("sharing-circle").phases) == ["opening", "sharing", "closing"]
 
+    def test_misspelled_hooks_are_refused(self):
+        """A hook implementation whose name is no hook would never run: refused, named."""
+
+        class Typo:
+            @ps.hookimpl
+            def share_stated(self, session, event):  # share_started, misspelled
+                raise AssertionError("never called")
+
+        with pytest.raises(ps.PluginError, match=r"'typo'.*share_stated"):
+            ps.plugins.add(Typo(), "typo")
+        assert not ps.plugins.manager().has_plugin("typo")  # rolled back
+        assert "sharing-circle" in ps.formats.names()
+
+    def test_wrong_hook_arguments_are_refused(self):
+        """A hook implementation asking for arguments the hook does not have is refused."""
+
+        class Asks:
+            @ps.hookimpl
+            def share_started(self, session, event, mood):
+                raise AssertionError("never called")
+
+        with pytest.raises(ps.PluginError, match=r"'asks'.*mood"):
+            ps.plugins.add(Asks(), "asks")
+        assert "sharing-circle" in ps.formats.names()
+
     def test_lookups_while_loading_are_refused(self):
         """A registration hook that looks up formats gets a clear error, not a recursion."""
 

@@ -224,7 +224,11 @@ class Format:
             FormatError: Naming the format and the problem: a state that is not
                 a Phase, a phase without turn policy or with an unknown one, an
                 unknown rule id or guard, no final phase, a phase that cannot be
-                reached, or one from which no final phase can be reached.
+                reached, or one from which no final phase can be reached. (By
+                default python-statemachine already refuses the last two, and a
+                chart without a final phase, when the chart *class* is defined,
+                raising its ``InvalidDefinition``; this check covers charts that
+                switch its validations off.)
         """
         if policies is None or rules is None:
             from peersupport.plugins import registry

@@ -234,7 +234,7 @@ def _load() -> None:
             raise PluginError(
                 f"plugin {entry_point.name!r} ({entry_point.value}) failed to load: {exc}"
             ) from exc
-        pm.register(plugin, name=entry_point.name)
+        _register(pm, plugin, entry_point.name)
     if allowed:
         missing = sorted(allowed - found)
         if missing:
@@ -243,9 +243,22 @@ def _load() -> None:
                 f"has such an entry point in the group {ENTRY_POINT_GROUP!r}"
             )
     for name, plugin in _extra.items():
-        pm.register(plugin, name=name)
+        _register(pm, plugin, name)
+    try:  # a hook implementation whose name is no hook (a typo) would never be called
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        where = f"plugin {pm.get_name(exc.plugin)!r}"
+        raise PluginError(f"{where}: {' '.join(str(exc).split())}") from exc
     _registry = _build_registry(pm)
     _manager = pm
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    """Register ``plugin``, turning pluggy's validation errors into :class:`PluginError`."""
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(" ".join(str(exc).split())) from exc  # one line; names the plugin
 
 
 def _build_registry(pm: pluggy.PluginManager) -> Registry:

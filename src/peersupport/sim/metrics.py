@@ -248,7 +248,8 @@ def session_metrics(session: Session, profiles: Sequence[MemberProfile]) -> dict
     present; ``never_reached`` counts members who never had a turn because rounds
     were closed before it; ``not_reached`` counts member-rounds closed before their
     turn; ``wait_first_share`` is the mean wait from arrival to first share (in
-    a phase whose shares count, like ``shares``) of those who shared; ``phase_overruns`` counts phases that outlasted their budget.
+    a phase whose shares count, like ``shares``) of those who shared;
+    ``phase_overruns`` counts phases that outlasted their budget.
     """
     return collect(session, profiles)[0]
 

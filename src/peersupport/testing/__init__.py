@@ -101,7 +101,8 @@ def conformance_settings(parent: hypothesis.settings | None = None) -> hypothesi
 
     Keeps the profile's example count and everything else; sets no deadline
     (a step replays the whole log), :data:`STEP_COUNT` steps per session unless
-    the profile sets ``stateful_step_count`` itself, and suppresses the
+    the profile sets ``stateful_step_count`` itself, drops the ``explain`` phase
+    (which would take minutes on a failing session) and suppresses the
     ``too_slow`` and ``filter_too_much`` health checks.
 
     Args:
@@ -115,6 +116,9 @@ def conformance_settings(parent: hypothesis.settings | None = None) -> hypothesi
     steps = parent.stateful_step_count
     return hypothesis.settings(
         parent,
+        # the explain phase re-runs a failing session hundreds of times to annotate
+        # lines; for a whole session that turns seconds into minutes
+        phases=[phase for phase in parent.phases if phase is not hypothesis.Phase.explain],
         deadline=None,
         stateful_step_count=STEP_COUNT if steps == builtin else steps,
         suppress_health_check=[
