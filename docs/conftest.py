@@ -7,6 +7,9 @@
   (``peersupport`` and ``python`` are this environment's); the lines the block shows
   after a command must appear in its output, in order (``...`` skips any lines);
   a trailing ``# exit N`` says the command must exit with N, otherwise 0.
+* a ``python`` block whose first line is ``# file: NAME.py`` is a script: it is
+  written to that file in the page's directory (not run in the namespace), so a
+  later console block can run it (``$ python NAME.py``), ``__main__`` guard and all.
 * ``<!-- skip: next -->`` before a block skips it. The documentation uses it only for
   commands that install things or set up a checkout (``pip install``,
   ``git clone``, ``python3 dev.py ...``), which ``.ci/run`` runs itself.
@@ -111,9 +114,31 @@ def _teardown(namespace: dict[str, Any]) -> None:
     shutil.rmtree(namespace.pop("tmp_path"), ignore_errors=True)
 
 
+_FILE = re.compile(r"# file: (?P<name>[\w.-]+\.py)\n")
+
+
+def _write_script(example: Example) -> str | None:
+    """Write a ``# file:`` block to its file in the page's directory."""
+    source = str(example.parsed)
+    match = _FILE.match(source)
+    assert match is not None
+    Path(example.namespace["tmp_path"], match["name"]).write_text(source)
+    return None
+
+
+class PythonOrScriptParser(PythonCodeBlockParser):
+    """Python blocks run in the page's namespace; ``# file:`` blocks become scripts."""
+
+    def __call__(self, document: Any) -> Any:
+        for region in super().__call__(document):
+            if _FILE.match(str(region.parsed)):
+                region.evaluator = _write_script
+            yield region
+
+
 pytest_collect_file = Sybil(
     parsers=[
-        PythonCodeBlockParser(),
+        PythonOrScriptParser(),
         CodeBlockParser("console", evaluate_console),
         SkipParser(),
         ClearNamespaceParser(),
