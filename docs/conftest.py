@@ -130,6 +130,7 @@ class PythonOrScriptParser(PythonCodeBlockParser):
     """Python blocks run in the page's namespace; ``# file:`` blocks become scripts."""
 
     def __call__(self, document: Any) -> Any:
+        """The regions of ``document``, with ``# file:`` blocks set to be written out."""
         for region in super().__call__(document):
             if _FILE.match(str(region.parsed)):
                 region.evaluator = _write_script
