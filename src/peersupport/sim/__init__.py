@@ -39,10 +39,11 @@ from peersupport.sim.metrics import (
     session_metrics,
     top_share,
 )
-from peersupport.sim.runner import Facilitator, SimResult, simulate
+from peersupport.sim.runner import DEFAULT_AGREEMENT, Facilitator, SimResult, simulate
 from peersupport.sim.sweep import Condition, SweepResult, grid, replicate_seed, summarize, sweep
 
 __all__ = [
+    "DEFAULT_AGREEMENT",
     "MEMBER_COLUMNS",
     "SESSION_COLUMNS",
     "Behaviour",

@@ -55,8 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         help=f"population: {', '.join(POPULATIONS)} (heterogeneous); repeatable",
     )
-    parser.add_argument("--sessions", type=int, default=1000, help="sessions per condition")
-    parser.add_argument("--seed", type=int, default=0, help="root seed (0)")
+    parser.add_argument("--sessions", type=int, default=1000, help="sessions per condition (1000)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="root seed (0); the same as sim.sweep(..., seed=...)"
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="worker processes (default: all CPUs)")
     where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")

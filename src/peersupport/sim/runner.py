@@ -354,7 +354,7 @@ def run_session(
     facilitator: Facilitator | None = None,
 ) -> Session:
     """Run one session with the given members; return the ended engine session."""
-    group = make_group(profiles, agreement or _AGREEMENT, fmt.facilitators)
+    group = make_group(profiles, agreement or DEFAULT_AGREEMENT, fmt.facilitators)
     clock = ManualClock()
     s = Session(group, fmt, clock=clock, hooks=False)
     _Run(
@@ -368,8 +368,11 @@ def run_session(
     return s
 
 
-#: The simulated group's default agreement: 3-minute shares, warning at 2:30.
-_AGREEMENT = Agreement(share_limit=180.0, warn_at=150.0)
+DEFAULT_AGREEMENT = Agreement(share_limit=180.0, warn_at=150.0)
+"""The simulated group's default agreement: 3-minute shares, a warning at 2:30, no
+hard cap and no cross-talk (so interjections are blocked even in phases that allow
+cross-talk). Pass e.g. ``agreement=DEFAULT_AGREEMENT.amend(cross_talk=True)`` to
+:func:`simulate` or :func:`~peersupport.sim.grid` to let them through."""
 
 
 def simulate(
@@ -389,8 +392,8 @@ def simulate(
         population: A population to draw ``members`` profiles from, or the profiles.
         members: How many members to draw from a population.
         seed: Seed of the session's random draws, or a ``random.Random``.
-        agreement: The group's agreement (default: 180 s shares, warning at 150 s,
-            no cross-talk).
+        agreement: The group's agreement (default :data:`DEFAULT_AGREEMENT`: 180 s
+            shares, warning at 150 s, no cross-talk).
         behaviour: How members act (default: :class:`ProfileBehaviour`).
         facilitator: How the facilitator runs the session (default: :class:`Facilitator`).
 
