@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ pq = pytest.importorskip("pyarrow.parquet")
 
 from peersupport.cli import main  # noqa: E402
 from peersupport.sim import plots  # noqa: E402
+from peersupport.sim.sweep import _default_chunk_size, _executor_workers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = sim.grid(
@@ -66,6 +67,22 @@ class TestTables:
         expected = sim.summarize(serial.sessions)
         pd.testing.assert_frame_equal(serial.summary, expected, check_dtype=False)
 
+    def test_conditions_with_the_same_labels_stay_apart(self):
+        """Conditions differing only in their agreement get a summary row each."""
+        strict = sim.DEFAULT_AGREEMENT
+        loose = strict.amend(share_limit=600.0, warn_at=540.0)
+        conditions = [
+            *sim.grid("sharing-circle", sim.dominant_talkers(2), members=5, agreement=strict),
+            *sim.grid("sharing-circle", sim.dominant_talkers(2), members=5, agreement=loose),
+        ]
+        result = sim.sweep(conditions, 12, seed=3, workers=1, progress=False)
+        assert result.summary["condition"].tolist() == [0, 1]
+        assert result.summary["sessions"].tolist() == [12, 12]
+        again = sim.summarize(result.sessions)
+        pd.testing.assert_frame_equal(result.summary, again, check_dtype=False)
+        overtime = result.summary["overtime"].tolist()
+        assert overtime[0] != overtime[1]  # the limits differ, so the rows do
+
     def test_structured_is_fairer_than_free(self, serial):
         """With dominant talkers the talking-piece round is more equal than free discussion."""
         means = serial.summary.groupby("format")["gini_speaking"].mean()
@@ -79,6 +96,8 @@ class TestTables:
             sim.sweep([], 3, workers=1)
         with pytest.raises(ValueError, match="parquet"):
             sim.sweep(GRID, 3, workers=1, out="x.txt")
+        with pytest.raises(ValueError, match="chunk_size"):
+            sim.sweep(GRID, 3, workers=1, chunk_size=0)
         with pytest.raises(KeyError, match="no format"):
             sim.grid("no-such-format")
 
@@ -108,7 +127,36 @@ class TestExecutors:
             distributed.Client(cluster) as client,
         ):
             assert len(client.scheduler_info()["workers"]) == 2
-            same(serial, sim.sweep(GRID, N, seed=7, executor=client.get_executor(), chunk_size=11))
+            executor = client.get_executor()
+            assert _executor_workers(executor) == 2
+            same(serial, sim.sweep(GRID, N, seed=7, executor=executor, chunk_size=11))
+            same(serial, sim.sweep(GRID, N, seed=7, executor=executor))
+
+    def test_default_chunks_follow_the_executor(self, serial, tmp_path):
+        """Default chunks: ~8 per worker the executor reports, 25 to 2,000 sessions each.
+
+        The chunking changes with the executor's size (one Parquet row group per
+        chunk shows it); the results do not.
+        """
+        assert _default_chunk_size(20_000, 1) == 2000
+        assert _default_chunk_size(20_000, 2) == 1250
+        assert _default_chunk_size(10**7, 64) == 2000
+        assert _default_chunk_size(320, 4) == 25
+        assert _default_chunk_size(1, 1) == 25
+
+        class Opaque(Executor):
+            """An executor that does not say how many tasks it runs at once."""
+
+        assert _executor_workers(Opaque()) is None
+        for threads, per_condition in ((1, 1), (4, 2)):  # chunk 320 / 8 = 40, or 25
+            with ThreadPoolExecutor(threads) as pool:
+                assert _executor_workers(pool) == threads
+                out = tmp_path / f"t{threads}.parquet"
+                result = sim.sweep(GRID, N, seed=7, executor=pool, out=out)
+            assert pq.ParquetFile(out).num_row_groups == len(GRID) * per_condition
+            sessions, members = result.load()
+            pd.testing.assert_frame_equal(sessions, serial.sessions)
+            pd.testing.assert_frame_equal(members, serial.members)
 
 
 class TestFiles:
@@ -162,7 +210,7 @@ class TestCli:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (["--format", "nope"], "no format 'nope'"),
+            (["--format", "nope"], "unknown format 'nope'"),
             (["--format", "dbsa", "--population", "loud"], "unknown population"),
             (["--format", "dbsa", "--sessions", "0"], "sessions must be at least 1"),
             (["--format", "dbsa", "--out", "r.txt"], "must end in .parquet or .csv"),

@@ -174,9 +174,15 @@ def replicate_seed(root: int, condition: int, replicate: int) -> int:
 
 @attrs.frozen
 class _Task:
-    conditions: tuple[Condition, ...]
+    """One chunk: replicates ``start`` .. ``stop - 1`` of condition number ``index``.
+
+    It carries only its own condition, not the whole grid, so what is pickled and
+    shipped per task does not grow with the grid.
+    """
+
+    condition: Condition
     root: int
-    condition: int
+    index: int
     start: int
     stop: int
 
@@ -191,7 +197,12 @@ def run_chunk(
 
     The result depends only on the arguments, never on where or with what else it runs.
     """
-    cond = conditions[condition]
+    return _run_chunk(conditions[condition], root, condition, start, stop)
+
+
+def _run_chunk(
+    cond: Condition, root: int, condition: int, start: int, stop: int
+) -> tuple[_Columns, _Columns]:
     fmt = _formats.get(cond.format)
     pop = cond.population
     size = cond.members
@@ -242,7 +253,7 @@ def _run_task(task: _Task) -> tuple[Any, Any, _Partial]:
 
     Converting and summing where the sessions ran keeps the collecting process light.
     """
-    sess, memb = run_chunk(task.conditions, task.root, task.condition, task.start, task.stop)
+    sess, memb = _run_chunk(task.condition, task.root, task.index, task.start, task.stop)
     sums = [0.0] * len(SUMMARY_METRICS)
     counts = [0] * len(SUMMARY_METRICS)
     for j, name in enumerate(SUMMARY_METRICS):
@@ -250,7 +261,7 @@ def _run_task(task: _Task) -> tuple[Any, Any, _Partial]:
             if v == v:  # not nan
                 sums[j] += v
                 counts[j] += 1
-    partial = (task.condition, len(sess["replicate"]), sums, counts)
+    partial = (task.index, len(sess["replicate"]), sums, counts)
     return (
         pa.Table.from_pydict(sess, schema=SESSION_SCHEMA),
         pa.Table.from_pydict(memb, schema=MEMBER_SCHEMA),
@@ -278,6 +289,7 @@ class _Summary:
         rows = []
         for i, cond in enumerate(self.conditions):
             row: dict[str, Any] = {
+                "condition": i,
                 "format": cond.format,
                 "population": cond.population_name,
                 "members": cond.members,
@@ -291,11 +303,14 @@ class _Summary:
 
 
 def summarize(sessions: pd.DataFrame) -> pd.DataFrame:
-    """Mean of :data:`SUMMARY_METRICS` per condition (format, population, members).
+    """Mean of :data:`SUMMARY_METRICS` per condition, as :attr:`SweepResult.summary`.
 
-    ``nan`` values (e.g. the Gini of a session where nobody spoke) are left out.
+    Rows are grouped by ``condition`` (the grid position) and labelled with format,
+    population and group size, so conditions that differ only in their agreement,
+    facilitator or behaviour stay apart. ``nan`` values (e.g. the Gini of a session
+    where nobody spoke) are left out.
     """
-    keys = ["format", "population", "members"]
+    keys = ["condition", "format", "population", "members"]
     out = sessions.groupby(keys, sort=False)[list(SUMMARY_METRICS)].mean()
     out.insert(0, "sessions", sessions.groupby(keys, sort=False).size())
     return out.reset_index()
@@ -364,9 +379,56 @@ class SweepResult:
 def _tasks(
     conditions: tuple[Condition, ...], sessions: int, root: int, chunk: int
 ) -> Iterable[_Task]:
-    for c in range(len(conditions)):
+    for c, cond in enumerate(conditions):
         for start in range(0, sessions, chunk):
-            yield _Task(conditions, root, c, start, min(sessions, start + chunk))
+            yield _Task(cond, root, c, start, min(sessions, start + chunk))
+
+
+# Default chunks per worker: enough that a worker finishing early finds more work
+# (the last chunks decide when a sweep ends), few enough that the per-task cost of
+# an executor (a Dask task's round trip is ~2 ms on a 2-core LocalCluster) stays far
+# below a chunk's run time.
+_TASKS_PER_WORKER = 8
+# Default chunk size bounds (sessions): at ~0.6 ms a session, 25 sessions are
+# ~15 ms of work, 2,000 about a second (and a Parquet row group of 2,000 rows).
+_MIN_CHUNK, _MAX_CHUNK = 25, 2000
+
+
+def _default_chunk_size(total: int, workers: int) -> int:
+    """Sessions per task when ``chunk_size`` is not given.
+
+    About ``_TASKS_PER_WORKER`` chunks per worker over the whole sweep, between
+    ``_MIN_CHUNK`` and ``_MAX_CHUNK`` sessions. Results never depend on it.
+
+    Args:
+        total: Sessions in the sweep (replicates x conditions).
+        workers: Tasks the executor runs at once.
+    """
+    return max(_MIN_CHUNK, min(_MAX_CHUNK, math.ceil(total / (_TASKS_PER_WORKER * workers))))
+
+
+def _executor_workers(executor: Executor) -> int | None:
+    """How many tasks ``executor`` runs at once, if it can tell.
+
+    Knows the standard library's pools (``max_workers``) and Dask's
+    ``Client.get_executor()`` (the cluster's total threads when the sweep starts).
+
+    Args:
+        executor: Any ``concurrent.futures.Executor``.
+
+    Returns:
+        The number, or ``None`` for an executor that does not say.
+    """
+    client = getattr(executor, "_client", None)  # distributed.cfexecutor.ClientExecutor
+    nthreads = getattr(client, "nthreads", None)
+    if callable(nthreads):
+        try:
+            slots = sum(int(n) for n in nthreads().values())
+        except Exception:  # only a hint for sizing chunks
+            return None
+        return slots or None
+    max_workers = getattr(executor, "_max_workers", None)  # ProcessPool/ThreadPoolExecutor
+    return max_workers if isinstance(max_workers, int) and max_workers > 0 else None
 
 
 def sweep(
@@ -389,17 +451,22 @@ def sweep(
         executor: Where chunks run (any ``concurrent.futures.Executor``, e.g.
             ``distributed.Client(...).get_executor()``). Default: a process pool of
             ``workers`` processes, or in this process when ``workers == 1``.
-        workers: Process-pool size (default: the number of CPUs).
+        workers: Process-pool size (default: the number of CPUs). With ``executor``:
+            how many tasks it runs at once (default: the cluster's threads for a Dask
+            client's executor, ``max_workers`` for a pool, else the number of CPUs),
+            which sizes the chunks and bounds the chunks in flight.
         out: Write the session table here (``.parquet`` or ``.csv``) and the member
             table beside it (see :func:`members_path`) instead of keeping them in memory.
-        chunk_size: Sessions per task (default: a few tasks per worker, at most 2,000).
+        chunk_size: Sessions per task (default: about eight chunks per worker over
+            the whole sweep, 25 to 2,000 sessions). Results never depend on it.
         progress: Show a progress bar (default: for 10,000 sessions or more).
 
     Returns:
         The summary per condition, and the tables (in memory or written).
 
     Raises:
-        ValueError: On a bad argument (no conditions, ``sessions < 1``, bad ``out``).
+        ValueError: On a bad argument (no conditions, ``sessions < 1``, bad ``out``,
+            ``chunk_size < 1``).
     """
     conds = tuple(conditions)
     if not conds:
@@ -408,10 +475,13 @@ def sweep(
         raise ValueError(f"sessions must be at least 1, got {sessions}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     total = sessions * len(conds)
-    n_workers = workers or os.cpu_count() or 1
+    found = _executor_workers(executor) if executor is not None and workers is None else None
+    n_workers = workers or found or os.cpu_count() or 1
     if chunk_size is None:
-        chunk_size = max(1, min(2000, math.ceil(sessions / (4 * n_workers))))
+        chunk_size = _default_chunk_size(total, n_workers)
     writer = _Writer(Path(out)) if out is not None else None
     summary = _Summary(conds)
     kept: list[tuple[Any, Any]] = []
