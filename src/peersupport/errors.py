@@ -5,11 +5,14 @@ session refuses raise a subclass of :class:`ActionRejected`, whose message and
 attributes say *who* tried *which action* and *which rule* stopped it. A
 rejected action leaves the session exactly as it was (the one documented
 exception is :class:`CrossTalkBlocked`, whose attempt is recorded in the event
-log so facilitators can see it).
+log so facilitators can see it). Every action first applies the deadlines that
+fell due before it (a time warning, a hard cap), as :meth:`Session.apply_due`
+would; those events are recorded whether the action is then accepted or not.
 
-Malformed input that is not an action (a bad event log, an invalid format)
-raises :class:`LogError` or :class:`FormatError`; both are also ``ValueError``
-so generic input-validation code catches them.
+Malformed input that is not an action (a bad event log, an invalid format, a
+bad group file) raises :class:`LogError`, :class:`FormatError` or
+:class:`ConfigError`; all are also ``ValueError`` so generic input-validation
+code catches them.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ class PeersupportError(Exception):
 
 
 class ActionRejected(PeersupportError):
-    """A session refused an action; the session is unchanged.
+    """A session refused an action; the session is unchanged by it.
 
     Attributes:
         actor: Id of the person who tried the action (``None`` if unknown).
