@@ -34,6 +34,7 @@ from peersupport.events import Event, EventKind
 from peersupport.floor import (
     CalledOn,
     FacilitatorOnly,
+    Floor,
     FloorState,
     NewcomerIntroductions,
     OpenFloor,
@@ -76,6 +77,7 @@ __all__ = [
     "Event",
     "EventKind",
     "FacilitatorOnly",
+    "Floor",
     "FloorState",
     "Format",
     "FormatChart",

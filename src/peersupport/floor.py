@@ -82,7 +82,27 @@ class FloorState:
 
 
 class Floor:
-    """The live, mutable floor of one session (internal to the engine)."""
+    """The live floor of one session, as ``session.floor``.
+
+    The engine's fold changes it; turn policies and rules (built-in or from
+    plugins) read it, because building a :class:`FloorState` snapshot on every
+    check would cost more than the check. Treat it as read-only; apps use
+    ``session.state.floor`` instead.
+
+    Attributes:
+        holder: Id of who holds the floor, or ``None``.
+        started: When the current share started (shifted by pauses).
+        warned: Whether the current share has had its time warning.
+        over: Whether the current share is in overtime.
+        round: Number of the current round in this phase.
+        order: The round's turn order (late arrivals appended).
+        had_turn: Who shared, passed or was skipped in this round.
+        passed: Who passed in this round.
+        skipped: Who the facilitator moved past in this round.
+        closed: Whether the facilitator closed the round early.
+        called: Who was called on or tagged and has not yet taken their turn.
+        last: Who last shared or passed in this phase (``None`` at its start).
+    """
 
     __slots__ = (
         "called",
