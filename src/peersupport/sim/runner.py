@@ -29,7 +29,7 @@ from peersupport.model import Agreement, Group, Member, Role
 from peersupport.rules import SHARE_TIME_LIMIT
 from peersupport.session import Session
 from peersupport.sim.behaviour import Behaviour, MemberProfile, Population, ProfileBehaviour
-from peersupport.sim.metrics import member_metrics, session_metrics
+from peersupport.sim.metrics import collect
 
 __all__ = ["FAC", "CO_FAC", "Facilitator", "SimResult", "make_group", "run_session", "simulate"]
 
@@ -409,11 +409,7 @@ def simulate(
     s = run_session(
         fmt, profiles, rng, agreement=agreement, behaviour=behaviour, facilitator=facilitator
     )
-    events = s.events
+    metrics, rows = collect(s, profiles)  # one pass over the log for both tables
     return SimResult(
-        session=s,
-        profiles=tuple(profiles),
-        events=events,
-        metrics=session_metrics(s, profiles),
-        members=member_metrics(s, profiles),
+        session=s, profiles=tuple(profiles), events=s.events, metrics=metrics, members=rows
     )
