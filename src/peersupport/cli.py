@@ -24,9 +24,9 @@ from peersupport import events as event_log
 from peersupport.config import dump_group, load_group
 from peersupport.demo import demo_session, run_demo
 from peersupport.errors import ConfigError, LogError
-from peersupport.format import Format, Transition
+from peersupport.format import Format
 from peersupport.model import Group
-from peersupport.report import PHASE_COLUMNS, fairness_table, phase_table, timeline
+from peersupport.report import PHASE_COLUMNS, fairness_table, guard_text, phase_table, timeline
 from peersupport.session import Session, SessionStatus
 
 __all__ = ["entry", "main"]
@@ -153,12 +153,6 @@ def _table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
     ]
 
 
-def _guards(transition: Transition) -> str:
-    if not transition.guards:
-        return "-"
-    return ", ".join(name if expected else f"not {name}" for name, expected in transition.guards)
-
-
 def _phase_lines(fmt: Format) -> list[str]:
     """One block per phase, in chart order, with the values the docs show too."""
     lines: list[str] = []
@@ -185,7 +179,7 @@ def _show(fmt: Format, plugin: str) -> list[str]:
     lines += _phase_lines(fmt)
     rows = [("event", "from", "to", "guards")]
     rows += [
-        (t.event, t.source, t.target, _guards(t))
+        (t.event, t.source, t.target, guard_text(t, ", ") or "-")
         for phase in fmt.phases.values()
         for t in phase.transitions
     ]

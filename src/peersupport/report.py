@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from peersupport.events import Event, EventKind
-from peersupport.format import Format
+from peersupport.format import Format, Transition
 from peersupport.model import Group
 from peersupport.session import Session
 from peersupport.state import SessionState
@@ -26,6 +26,7 @@ __all__ = [
     "clock_time",
     "fairness_table",
     "format_page",
+    "guard_text",
     "phase_table",
     "timeline",
 ]
@@ -241,9 +242,22 @@ def phase_table(fmt: Format) -> list[dict[str, str]]:
     return rows
 
 
-def _transition(event: str, target: str, guards: tuple[tuple[str, bool], ...]) -> str:
-    conditions = " and ".join(name if wanted else f"not {name}" for name, wanted in guards)
-    return f"`{event}` → {target}" + (f" (when {conditions})" if conditions else "")
+def guard_text(transition: Transition, separator: str = " and ") -> str:
+    """A transition's guards as text, e.g. ``round_complete`` or ``not paused``.
+
+    Args:
+        transition: The transition.
+        separator: What goes between two guards.
+
+    Returns:
+        The guards, or ``""`` if the transition has none.
+    """
+    return separator.join(name if wanted else f"not {name}" for name, wanted in transition.guards)
+
+
+def _transition(transition: Transition, target: str) -> str:
+    conditions = guard_text(transition)
+    return f"`{transition.event}` → {target}" + (f" (when {conditions})" if conditions else "")
 
 
 def format_page(fmt: Format) -> str:
@@ -290,7 +304,7 @@ def format_page(fmt: Format) -> str:
     for spec in fmt.phases.values():
         for t in spec.transitions:
             target = fmt.phases[t.target].name
-            lines.append(f"- **{spec.name}**: {_transition(t.event, target, t.guards)}")
+            lines.append(f"- **{spec.name}**: {_transition(t, target)}")
     lines += [
         "",
         "## Turn policies used",
