@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -97,3 +97,17 @@ def make_session(group: ps.Group, clock: ps.ManualClock) -> Callable[..., ps.Ses
 def session(make_session: Callable[..., ps.Session]) -> ps.Session:
     """A sharing circle in its opening, everyone arrived and consented."""
     return make_session()
+
+
+@pytest.fixture
+def added() -> Iterator[Callable[[object, str], None]]:
+    """Add in-process plugins for one test; they are removed afterwards."""
+    names: list[str] = []
+
+    def add(plugin: object, name: str) -> None:
+        ps.plugins.add(plugin, name)
+        names.append(name)
+
+    yield add
+    for name in names:
+        ps.plugins.remove(name)

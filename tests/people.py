@@ -1,4 +1,4 @@
-"""The test group's people and builder, shared by test modules.
+"""The test group's people and builder, and the built-in formats, shared by test modules.
 
 (Not in conftest.py: test modules import these by name, and the docs/ directory
 has a conftest.py of its own, so ``from conftest import ...`` would be ambiguous.)
@@ -42,3 +42,16 @@ def make_group(
         else agreement,
         closed=closed,
     )
+
+
+#: The formats the library itself provides (the example plugin adds lightning-round).
+BUILTIN_FORMATS = (
+    "sharing-circle",
+    "open-sharing",
+    "twelve-step",
+    "smart-recovery",
+    "dbsa",
+    "peer-support-group",
+    "talking-piece-circle",
+    "free-discussion",
+)

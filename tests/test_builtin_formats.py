@@ -5,26 +5,11 @@ from __future__ import annotations
 import pytest
 
 import peersupport as ps
+from people import AL, BO, BUILTIN_FORMATS, CY, DEE, NU
 
 K = ps.EventKind
 
-DEE = ps.Member("dee", "Dee")
 CO = ps.Member("co", "Co")
-AL = ps.Member("al", "Al")
-BO = ps.Member("bo", "Bo")
-CY = ps.Member("cy", "Cy")
-NU = ps.Member("nu", "Nu")
-
-BUILTIN = (
-    "sharing-circle",
-    "open-sharing",
-    "twelve-step",
-    "smart-recovery",
-    "dbsa",
-    "peer-support-group",
-    "talking-piece-circle",
-    "free-discussion",
-)
 
 
 def make_group(**agreement: object) -> ps.Group:
@@ -74,7 +59,7 @@ def phases_of(session: ps.Session) -> list[str]:
 
 
 class TestEveryFormat:
-    @pytest.mark.parametrize("name", BUILTIN)
+    @pytest.mark.parametrize("name", BUILTIN_FORMATS)
     def test_budgets_and_limits_are_positive(self, name):
         """Every phase of every built-in format has a turn policy and sane limits."""
         fmt = ps.formats.get(name)
@@ -85,7 +70,7 @@ class TestEveryFormat:
                 assert phase.warn_at < phase.share_limit
         assert any(p.final for p in fmt.phases.values())
 
-    @pytest.mark.parametrize("name", BUILTIN)
+    @pytest.mark.parametrize("name", BUILTIN_FORMATS)
     def test_installed_by_its_own_module(self, name):
         """Each built-in format is registered by its own module, through the hooks."""
         assert ps.formats.installed()[name].startswith("peersupport.formats.")

@@ -29,16 +29,8 @@ from peersupport.testing import (
     groups,
     machine_for,
 )
+from people import BUILTIN_FORMATS
 
-BUILTIN = (
-    "sharing-circle",
-    "open-sharing",
-    "twelve-step",
-    "smart-recovery",
-    "dbsa",
-    "peer-support-group",
-    "talking-piece-circle",
-)
 #: Every installed format: the built-in ones and those of installed plugins.
 FORMATS = ps.formats.names()
 
@@ -48,7 +40,7 @@ class TestEveryFormatConforms:
 
     def test_the_built_in_formats_and_the_example_plugin_are_installed(self) -> None:
         """The run below covers the built-in formats and the example plugin's format."""
-        assert set(BUILTIN) <= set(FORMATS)
+        assert set(BUILTIN_FORMATS) <= set(FORMATS)
         assert ps.formats.installed()["lightning-round"] == "lightning"
 
     @pytest.mark.parametrize("name", FORMATS)
@@ -131,7 +123,7 @@ class TestKitApi:
         assert isinstance(error, AssertionError)
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(data=st.data(), name=st.sampled_from(BUILTIN))
+    @given(data=st.data(), name=st.sampled_from(BUILTIN_FORMATS))
     def test_check_actions_runs_any_sequence(self, data: st.DataObject, name: str) -> None:
         """Any sequence of actions and waits from the strategies keeps every invariant."""
         fmt = ps.formats.get(name)

@@ -8,7 +8,6 @@ A kit that passes a broken format is a defect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -47,20 +46,6 @@ def violations(format_name: str) -> set[str]:
     names = {e.invariant for e in found if isinstance(e, ConformanceError)}
     assert names, f"the kit failed without naming an invariant: {error!r}"
     return names
-
-
-@pytest.fixture
-def added() -> Iterator[Callable[[object, str], None]]:
-    """Add in-process plugins for one test; they are removed afterwards."""
-    names: list[str] = []
-
-    def add(plugin: object, name: str) -> None:
-        ps.plugins.add(plugin, name)
-        names.append(name)
-
-    yield add
-    for name in names:
-        ps.plugins.remove(name)
 
 
 def round_chart(policy: str, *, rules: tuple[str, ...] = ()) -> type[ps.FormatChart]:

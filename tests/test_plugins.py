@@ -33,20 +33,6 @@ def small_group(**agreement: Any) -> ps.Group:
     )
 
 
-@pytest.fixture
-def added():
-    """Add in-process plugins for one test; they are removed afterwards."""
-    names: list[str] = []
-
-    def add(plugin: object, name: str) -> None:
-        ps.plugins.add(plugin, name)
-        names.append(name)
-
-    yield add
-    for name in names:
-        ps.plugins.remove(name)
-
-
 class Recorder:
     """Implements every lifecycle hook and records the calls."""
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import peersupport as ps
+from people import BUILTIN_FORMATS
 
 sim = pytest.importorskip("peersupport.sim")
 inequality = pytest.importorskip("inequality")
@@ -96,20 +97,8 @@ class TestBehaviour:
         assert math.isnan(r.metrics["gini_speaking"])
 
 
-FORMATS = [
-    "sharing-circle",
-    "open-sharing",
-    "twelve-step",
-    "smart-recovery",
-    "dbsa",
-    "peer-support-group",
-    "talking-piece-circle",
-    "free-discussion",
-]
-
-
 class TestRunner:
-    @pytest.mark.parametrize("fmt", FORMATS)
+    @pytest.mark.parametrize("fmt", BUILTIN_FORMATS)
     def test_replay_equals_state(self, fmt):
         """The simulated session is a real engine session: replaying its log gives its state."""
         pop = sim.dominant_talkers(2, cross_talk=0.05, late=0.3, early=0.3)
