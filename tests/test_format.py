@@ -172,19 +172,7 @@ class TestValidation:
 
 
 class TestChartAgreement:
-    @pytest.mark.parametrize(
-        "name",
-        [
-            "sharing-circle",
-            "open-sharing",
-            "twelve-step",
-            "smart-recovery",
-            "dbsa",
-            "peer-support-group",
-            "talking-piece-circle",
-            "free-discussion",
-        ],
-    )
+    @pytest.mark.parametrize("name", BUILTIN_FORMATS)
     def test_compiled_table_follows_the_chart(self, name):
         """The real python-statemachine chart and the compiled table walk the same phases."""
         import itertools
