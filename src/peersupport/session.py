@@ -184,19 +184,23 @@ class Session(SessionCore):
         if role is None:
             self._refuse_outsider(actor, action, member)
         if by is not None and by != member:
-            by_role = self.role_of(by)
-            if by_role is None:
-                self._refuse_outsider(actor, action, by)
-            if not by_role.facilitates:
-                raise PermissionDenied(
-                    by,
-                    action,
-                    "acts-for-themself",
-                    f"a member acts only for themself; only a facilitator may act for {member}",
-                )
+            self._check_stand_in(by, member, action, "act for")
             if by not in self._present:
                 raise NotPresent(by, action, "present", f"{by} is not present")
         return actor, role
+
+    def _check_stand_in(self, by: str, member: str, action: str, doing: str) -> None:
+        """``by`` acts for ``member``: refuse unless ``by`` is a facilitator of the group."""
+        by_role = self.role_of(by)
+        if by_role is None:
+            self._refuse_outsider(by, action, by)
+        if not by_role.facilitates:
+            raise PermissionDenied(
+                by,
+                action,
+                "acts-for-themself",
+                f"a member acts only for themself; only a facilitator may {doing} {member}",
+            )
 
     def _refuse_outsider(self, actor: str, action: str, who: str) -> NoReturn:
         if self.group.closed:
@@ -263,16 +267,7 @@ class Session(SessionCore):
         self._check_running(actor, action, floor_action=False)
         now = self._now()
         if by is not None and by != member:
-            by_role = self.role_of(by)
-            if by_role is None:
-                self._refuse_outsider(by, action, by)
-            if not by_role.facilitates:
-                raise PermissionDenied(
-                    by,
-                    action,
-                    "acts-for-themself",
-                    f"a member acts only for themself; only a facilitator may sign in {member}",
-                )
+            self._check_stand_in(by, member, action, "sign in")
             self._need_present(by, action, by)
         data: dict[str, DataValue] = {}
         if self.role_of(member) is None:
