@@ -266,8 +266,8 @@ class TestSmartRecovery:
         assert len(notices) == 1
         assert notices[0].member == "al"
         assert notices[0].data["rule"] == "share-the-air"
-        assert notices[0].data["not_spoken"] == ["dee", "co", "cy", "nu"]
-        assert ps.Session.replay(s.group, s.format, s.events).state == s.state
+        assert notices[0].data["not_spoken"] == ("dee", "co", "cy", "nu")
+        assert ps.Session.verify(s.group, s.format, s.events).state == s.state
 
 
 class TestDbsa:

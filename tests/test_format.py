@@ -107,7 +107,10 @@ class TestValidation:
     @pytest.mark.parametrize(
         ("kwargs", "message"),
         [
-            ({"budget": 0}, "budget must be positive"),
+            ({"budget": 0}, "budget must be more than 0"),
+            ({"budget": float("inf")}, "budget must be a finite number"),
+            ({"share_limit": 10**400}, "share_limit is out of range"),
+            ({"share_limit": 2 * 86_400}, "at most 86400 seconds"),
             ({"share_limit": 60, "warn_at": 60}, "warning must come before"),
             ({"warn_at": 30}, "warn_at needs a share_limit"),
         ],

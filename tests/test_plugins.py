@@ -183,7 +183,7 @@ class TestLifecycleHooks:
         events = run_circle(clock).events
         recorder = Recorder()
         added(recorder, "recorder")
-        restored = ps.Session.replay(small_group(), ps.formats.get("sharing-circle"), events)
+        restored = ps.Session.verify(small_group(), ps.formats.get("sharing-circle"), events)
         assert recorder.calls == []
         restored.arrive("dee")
         assert recorder.named("event_recorded") == [len(events)]
@@ -256,7 +256,7 @@ class TestRegistration:
         """Registering a name twice is refused, naming both plugins."""
         with pytest.raises(ps.PluginError) as exc:
             ps.plugins.add(Claims(), "claims")
-        assert "'peersupport.floor' and 'claims'" in str(exc.value)
+        assert "'peersupport.engine.policies' and 'claims'" in str(exc.value)
         assert "seat-order" in str(exc.value)
         assert "sharing-circle" in ps.formats.names()  # the registry is whole again
 
@@ -470,7 +470,7 @@ class TestExamplePlugin:
         s.end_share("al")
         s.advance(by="dee")
         s.end(by="dee")
-        assert ps.Session.replay(s.group, s.format, s.events).state == s.state
+        assert ps.Session.verify(s.group, s.format, s.events).state == s.state
 
     @pytest.mark.parametrize(
         ("setting", "expected"),

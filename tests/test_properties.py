@@ -57,12 +57,14 @@ def sharing_session(fmt_name: str, agreement: ps.Agreement) -> tuple[ps.Session,
 
 
 def check_log(session: ps.Session) -> None:
-    """Fold the session's log through the kit's model (which checks each event) and replay it."""
+    """Fold the log through the kit's model (which checks each event); restore and verify it."""
     model = SessionModel(session.group, session.format)
     for event in session.events:
         model.apply(event)
     model.check_settled()
-    assert ps.Session.replay(session.group, session.format, session.events).state == session.state
+    group, fmt, events = session.group, session.format, session.events
+    assert ps.Session.restore(group, fmt, events).state == session.state
+    assert ps.Session.verify(group, fmt, events).state == session.state
 
 
 class TestShareTimers:

@@ -7,7 +7,9 @@ names the rule, then random actions and clock steps follow, each checked by the
 harness against the independent model (which knows both rules). Each test also
 asserts that the rule really acted in a share of the examples (derandomized: 12
 and 21 of 150 today), so it cannot pass by never getting there. With the
-reserved-time check switched off, the first test fails with ``[expected-outcome]``.
+reserved-time check switched off, the first test fails with ``[reserved-time]`` (the
+model folds the illegal share before comparing outcomes; a check that refuses too
+much fails with ``[expected-outcome]``).
 """
 
 from __future__ import annotations

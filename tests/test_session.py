@@ -54,7 +54,14 @@ class TestOpening:
         session = ps.Session(group, circle, clock=clock)
         (opened,) = session.events
         assert (opened.seq, opened.time, opened.kind) == (0, T0, K.OPENED)
-        assert opened.data == {"format": "sharing-circle", "phase": "opening", "agreement": 1}
+        assert {k: opened.data[k] for k in ("log", "format", "phase", "agreement")} == {
+            "log": 2,
+            "format": "sharing-circle",
+            "phase": "opening",
+            "agreement": 1,
+        }
+        fingerprints = (opened.data["chart"], opened.data["group"])
+        assert fingerprints == (circle.fingerprint, group.fingerprint)
         state = session.state
         assert (state.phase, state.status, state.present) == ("opening", "open", ())
         assert state.time == T0
@@ -603,7 +610,7 @@ class TestRoundGuards:
         session.pass_turn("al")
         session.pass_turn("bo")
         event = session.close_round(by="dee")
-        assert (event.kind, event.data) == (K.ROUND_CLOSED, {"not_reached": ["cy", "nu", "dee"]})
+        assert (event.kind, event.data) == (K.ROUND_CLOSED, {"not_reached": ("cy", "nu", "dee")})
         state = session.state
         assert state.not_reached == {"cy": 1, "nu": 1, "dee": 1}
         assert (state.floor.closed, state.floor.complete) == (True, True)
@@ -628,7 +635,7 @@ class TestRoundGuards:
         in_check_in(session)
         session.start_share("al")
         event = session.close_round(by="dee")
-        assert event.data == {"not_reached": ["bo", "cy", "nu", "dee"]}
+        assert event.data == {"not_reached": ("bo", "cy", "nu", "dee")}
         assert "al" not in session.state.not_reached
 
     def test_close_round_needs_rounds(self, session):

@@ -106,7 +106,7 @@ class TestRunner:
             r = sim.simulate(fmt, pop, members=7, seed=seed)
             s = r.session
             assert s.status is ps.SessionStatus.ENDED
-            assert ps.Session.replay(s.group, s.format, r.events).state == s.state
+            assert ps.Session.verify(s.group, s.format, r.events).state == s.state
 
     def test_same_seed_same_session(self):
         """The same seed gives the same event log."""

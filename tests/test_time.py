@@ -84,7 +84,7 @@ class TestShareTimeLimit:
         start = sharing.start_share("al").time
         clock.set(start + 330.0)
         event = sharing.end_share("al")
-        assert event.data == {"duration": 330.0}
+        assert event.data == {"duration": 330.0, "overtime": 30.0}
         state = sharing.state
         assert state.overtime == {"al": 30.0}
         assert state.speaking_time == {"al": 330.0}

@@ -9,12 +9,43 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from peersupport import events, formats, plugins, report
+from peersupport import events, formats, plugins, report, validate
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.config import dump_group, load_group
+from peersupport.engine.chart import FormatChart, Phase, Transition
+from peersupport.engine.events import Event, EventData, EventKind
+from peersupport.engine.floor import Floor, FloorState
+from peersupport.engine.format import Format, PhaseSpec
+from peersupport.engine.policies import (
+    CalledOn,
+    Callers,
+    FacilitatorOnly,
+    NewcomerIntroductions,
+    Offer,
+    OpenFloor,
+    Popcorn,
+    SeatOrder,
+    Speakers,
+    Tag,
+    TurnPolicy,
+)
+from peersupport.engine.rules import (
+    Consent,
+    NoCrossTalk,
+    ObserversListen,
+    OneSharePerRound,
+    ReservedTime,
+    RightToPass,
+    Rule,
+    ShareTheAir,
+    ShareTimeLimit,
+)
+from peersupport.engine.session import Session
+from peersupport.engine.state import Deadline, SessionState, SessionStatus, SessionView
 from peersupport.errors import (
     ActionRejected,
     AlreadyDone,
+    ClockError,
     ConfigError,
     ConsentRequired,
     CrossTalkBlocked,
@@ -25,38 +56,16 @@ from peersupport.errors import (
     NotYourTurn,
     PeersupportError,
     PermissionDenied,
+    PluginError,
     RuleViolation,
+    SessionBusy,
     SessionClosed,
     SessionPaused,
     WrongPhase,
 )
-from peersupport.events import Event, EventKind
-from peersupport.floor import (
-    CalledOn,
-    FacilitatorOnly,
-    Floor,
-    FloorState,
-    NewcomerIntroductions,
-    OpenFloor,
-    Popcorn,
-    SeatOrder,
-    Tag,
-    TurnPolicy,
-)
-from peersupport.format import Format, FormatChart, Phase, PhaseSpec, Transition
 from peersupport.hookspecs import hookimpl
-from peersupport.model import DEFAULT_GUIDELINES, Agreement, Group, Member, Role
-from peersupport.plugins import HookFailure, PluginError
-from peersupport.rules import (
-    NoCrossTalk,
-    OneSharePerRound,
-    ReservedTime,
-    RightToPass,
-    Rule,
-    ShareTheAir,
-    ShareTimeLimit,
-)
-from peersupport.session import Deadline, Session, SessionState, SessionStatus
+from peersupport.plugins import HookFailure
+from peersupport.values import DEFAULT_GUIDELINES, Agreement, Group, Member, Role
 
 try:
     __version__ = version("peersupport")
@@ -69,12 +78,16 @@ __all__ = [
     "Agreement",
     "AlreadyDone",
     "CalledOn",
+    "Callers",
     "Clock",
+    "ClockError",
     "ConfigError",
+    "Consent",
     "ConsentRequired",
     "CrossTalkBlocked",
     "Deadline",
     "Event",
+    "EventData",
     "EventKind",
     "FacilitatorOnly",
     "Floor",
@@ -92,6 +105,8 @@ __all__ = [
     "NotAMember",
     "NotPresent",
     "NotYourTurn",
+    "ObserversListen",
+    "Offer",
     "OneSharePerRound",
     "OpenFloor",
     "PeersupportError",
@@ -107,12 +122,15 @@ __all__ = [
     "RuleViolation",
     "SeatOrder",
     "Session",
+    "SessionBusy",
     "SessionClosed",
     "SessionPaused",
     "SessionState",
     "SessionStatus",
+    "SessionView",
     "ShareTheAir",
     "ShareTimeLimit",
+    "Speakers",
     "SystemClock",
     "Tag",
     "Transition",
@@ -126,4 +144,5 @@ __all__ = [
     "load_group",
     "plugins",
     "report",
+    "validate",
 ]

@@ -3,7 +3,8 @@
 Subcommands: ``demo`` (a seeded sharing circle, optionally saved for
 ``replay``), ``formats`` (what is installed), ``show`` (a format's phases and
 transitions), ``diagram`` (a format's mermaid chart), ``replay`` (a session
-rebuilt from its event log) and ``simulate`` (fairness metrics of many
+rebuilt from its event log and re-enacted), ``upgrade`` (a log of an older
+version rewritten for this one) and ``simulate`` (fairness metrics of many
 simulated sessions; needs the ``sim`` extra).
 
 Bad input (an unknown format, a malformed file, a bad option value) prints one
@@ -23,11 +24,12 @@ from peersupport import __version__, formats
 from peersupport import events as event_log
 from peersupport.config import dump_group, load_group
 from peersupport.demo import demo_session, run_demo
+from peersupport.engine.format import Format
+from peersupport.engine.session import Session
+from peersupport.engine.state import SessionStatus
 from peersupport.errors import ConfigError, LogError
-from peersupport.format import Format
-from peersupport.model import Group
 from peersupport.report import PHASE_COLUMNS, fairness_table, guard_text, phase_table, timeline
-from peersupport.session import Session, SessionStatus
+from peersupport.values import Group
 
 __all__ = ["entry", "main"]
 
@@ -98,11 +100,12 @@ def _parser() -> argparse.ArgumentParser:
         "replay",
         help="rebuild a session from its event log and print its timeline",
         description=(
-            "Rebuild a session from its JSON Lines event log, checking every event, and "
-            "print its timeline and fairness summary. The format is the one the log "
-            "names; the group comes from a group file. A malformed or tampered log is "
-            "refused, naming the line. Try: peersupport demo --save-log demo.jsonl "
-            "--save-group group.json; peersupport replay demo.jsonl --group group.json"
+            "Rebuild a session from its JSON Lines event log, re-enacting every event "
+            "through today's checks, and print its timeline and fairness summary. The "
+            "format is the one the log names; the group comes from a group file. A "
+            "malformed or tampered log is refused, naming the line. Try: peersupport demo "
+            "--save-log demo.jsonl --save-group group.json; peersupport replay demo.jsonl "
+            "--group group.json"
         ),
     )
     replay.add_argument("log", type=Path, metavar="LOG.jsonl", help="the session's event log")
@@ -113,6 +116,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="GROUP.json",
         help="the group file of the group that ran the session",
     )
+    upgrade = commands.add_parser(
+        "upgrade",
+        help="rewrite an event log of an older version (0.1) for this version",
+        description=(
+            "Rewrite an event log written by peersupport 0.1 (log version 1) as a log of "
+            "this version, by re-enacting it with the group that ran it; every old event "
+            "must come out the same. Writes OUTPUT (default: LOG with .v2.jsonl)."
+        ),
+    )
+    upgrade.add_argument("log", type=Path, metavar="LOG.jsonl", help="the old event log")
+    upgrade.add_argument(
+        "--group", type=Path, required=True, metavar="GROUP.json", help="the group file"
+    )
+    upgrade.add_argument("-o", "--output", type=Path, metavar="OUTPUT.jsonl", help="where to write")
     simulate = commands.add_parser(
         "simulate",
         help="simulate many sessions and print fairness metrics per condition",
@@ -281,7 +298,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         )
     fmt = formats.get(name)
     try:
-        session = Session.replay(group, fmt, events, hooks=False)
+        session = Session.verify(group, fmt, events, hooks=False)
     except LogError as exc:
         raise _Failure(f"{path}: line {exc.line}: {exc.problem}") from None
     lines = [f"peersupport replay: {group.name}, {fmt.title}, {path}", ""]
@@ -292,6 +309,24 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     lines += fairness_table(group, session.state).splitlines()
     for line in lines:
         print(line)
+    return 0
+
+
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    path: Path = args.log
+    group = _read_group(args.group)
+    try:
+        old = event_log.read_legacy(path)
+        name = old[0].data.get("format") if old else None
+        fmt = _get_format(str(name))
+        new = event_log.upgrade(group, fmt, old)
+    except LogError as exc:
+        raise _Failure(f"{path}: line {exc.line}: {exc.problem}") from None
+    except OSError as exc:
+        raise _Failure(f"cannot read {path}: {exc.strerror}") from None
+    output: Path = args.output or path.with_suffix(".v2.jsonl")
+    event_log.dump(new, output)
+    print(f"peersupport: wrote {output} ({len(new)} events, log version {event_log.LOG_VERSION})")
     return 0
 
 
@@ -317,6 +352,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "show": _cmd_show,
     "diagram": _cmd_diagram,
     "replay": _cmd_replay,
+    "upgrade": _cmd_upgrade,
     "simulate": _cmd_simulate,
 }
 

@@ -34,8 +34,11 @@ import attrs
 import cattrs
 from cattrs.preconf.json import make_converter
 
+from peersupport import formats
 from peersupport.errors import ConfigError
-from peersupport.model import Agreement, Group, Member, Role
+from peersupport.jsonio import JSONProblem, parse, read_text
+from peersupport.validate import brief
+from peersupport.values import Agreement, Group, Member, Role
 
 __all__ = ["dump_group", "group_from_dict", "group_to_dict", "load_group"]
 
@@ -90,49 +93,50 @@ def _json_type(value: Any) -> str:
 
 def _strict_str(value: Any, _type: type) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {_json_type(value)} ({value!r})")
+        raise ValueError(f"expected a string, got {_json_type(value)} ({brief(value)})")
     return value
 
 
 def _strict_bool(value: Any, _type: type) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {brief(value)}")
     return value
 
 
 def _strict_int(value: Any, _type: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected a whole number, got {value!r}")
+        raise ValueError(f"expected a whole number, got {brief(value)}")
     return value
 
 
 def _strict_number(value: Any, _type: type) -> float:
     # An int stays an int, so a group round-trips exactly (180 is not written back as 180.0).
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {_json_type(value)} ({value!r})")
+        raise ValueError(f"expected a number, got {_json_type(value)} ({brief(value)})")
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"expected a finite number, got {brief(value)}")
     return value
 
 
 def _strict_role(value: Any, _type: type) -> Role:
     if not isinstance(value, str) or value not in {r.value for r in Role}:
-        raise ValueError(f"{value!r} is not one of {', '.join(r.value for r in Role)}")
+        raise ValueError(f"{brief(value)} is not one of {', '.join(r.value for r in Role)}")
     return Role(value)
 
 
 def _strict_lines(value: Any, _type: type) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise ValueError(f"expected a list of strings, got {_json_type(value)} ({value!r})")
+        raise ValueError(f"expected a list of strings, got {_json_type(value)} ({brief(value)})")
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise _Invalid(f"[{index}]", f"expected a string, got {_json_type(item)} ({item!r})")
+            got = f"{_json_type(item)} ({brief(item)})"
+            raise _Invalid(f"[{index}]", f"expected a string, got {got}")
     return tuple(value)
 
 
 def _strict_object(value: Any, _type: type) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValueError(f"expected an object, got {_json_type(value)} ({value!r})")
+        raise ValueError(f"expected an object, got {_json_type(value)} ({brief(value)})")
     return value
 
 
@@ -149,7 +153,7 @@ def _checked(kind: type, check: Callable[[Any, type], Any]) -> Callable[[Any, ty
 
 def _is_list(value: Any, _type: type) -> None:
     if not isinstance(value, list):
-        raise ValueError(f"expected a list, got {_json_type(value)} ({value!r})")
+        raise ValueError(f"expected a list, got {_json_type(value)} ({brief(value)})")
 
 
 _converter = make_converter(forbid_extra_keys=True)
@@ -253,8 +257,9 @@ def group_from_dict(data: Any, *, source: str = "group") -> Group:
     Raises:
         ConfigError: Naming ``source``, the field (e.g. ``members[2].role``) and
             the problem: a missing or unknown key, a value of the wrong type, an
-            unknown role, an invalid member or agreement setting, no facilitator,
-            or two members with one id.
+            unknown role, an invalid member or agreement setting (a number that
+            is not finite or out of bounds included), a default format that is
+            not installed, no facilitator, or two members with one id.
     """
     entry = _structure(data, _GroupEntry, source, "")
     roles: dict[Member, Role] = {}
@@ -263,11 +268,18 @@ def group_from_dict(data: Any, *, source: str = "group") -> Group:
         values = {"id": item.id, "name": item.name}
         _validate(Member, values, source, f"members[{index}]")
         if item.id in seen:
-            problem = f"{item.id!r} is already the id of an earlier member"
+            problem = f"{brief(item.id)} is already the id of an earlier member"
             raise ConfigError(source, problem, f"members[{index}].id")
         seen.add(item.id)
         roles[Member(**values)] = item.role
     agreement = _agreement(entry.agreement, source)
+    if entry.default_format not in formats.names():
+        raise ConfigError(
+            source,
+            f"{brief(entry.default_format)} is not an installed format "
+            f"(installed: {', '.join(formats.names())})",
+            "default_format",
+        )
     try:
         return Group(
             name=entry.name,
@@ -323,17 +335,14 @@ def load_group(path: str | Path) -> Group:
     """Read a group from a JSON group file written by :func:`dump_group` or by hand.
 
     Raises:
-        ConfigError: If the file is not UTF-8 JSON or not a valid group; the
+        ConfigError: If the file is not UTF-8 JSON (a duplicate key, nesting too
+            deep or a number too long included) or not a valid group; the
             message names the file, the field and the problem.
         OSError: If the file cannot be read (e.g. it does not exist).
     """
     source = str(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            source, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
+        data = parse(read_text(Path(path)))
+    except JSONProblem as exc:
+        raise ConfigError(source, exc.problem) from None
     return group_from_dict(data, source=source)

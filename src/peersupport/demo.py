@@ -15,10 +15,10 @@ from collections.abc import Iterator
 
 from peersupport import formats
 from peersupport.clock import ManualClock
+from peersupport.engine.session import Session
 from peersupport.errors import CrossTalkBlocked
-from peersupport.model import Agreement, Group, Member, Role
 from peersupport.report import fairness_table, timeline
-from peersupport.session import Session
+from peersupport.values import Agreement, Group, Member, Role
 
 __all__ = ["demo_group", "demo_session", "run_demo"]
 

@@ -10,9 +10,12 @@ fell due before it (a time warning, a hard cap), as :meth:`Session.apply_due`
 would; those events are recorded whether the action is then accepted or not.
 
 Malformed input that is not an action (a bad event log, an invalid format, a
-bad group file) raises :class:`LogError`, :class:`FormatError` or
-:class:`ConfigError`; all are also ``ValueError`` so generic input-validation
-code catches them.
+bad group file, a clock reading that is not a time) raises :class:`LogError`,
+:class:`FormatError`, :class:`ConfigError` or :class:`ClockError`; all are also
+``ValueError`` so generic input-validation code catches them. A plugin that
+fails (it cannot load, two plugins claim one name, or its rule or turn policy
+raises something other than a refusal) raises :class:`PluginError` naming the
+plugin and what failed; the session is unchanged.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from peersupport.events import Event
+    from peersupport.engine.events import Event
 
 __all__ = [
     "ActionRejected",
     "AlreadyDone",
+    "ClockError",
     "ConfigError",
     "ConsentRequired",
     "CrossTalkBlocked",
@@ -35,7 +39,9 @@ __all__ = [
     "NotYourTurn",
     "PeersupportError",
     "PermissionDenied",
+    "PluginError",
     "RuleViolation",
+    "SessionBusy",
     "SessionClosed",
     "SessionPaused",
     "WrongPhase",
@@ -62,8 +68,22 @@ class ActionRejected(PeersupportError):
         self.action = action
         self.rule = rule
         self.reason = reason
-        who = actor if actor is not None else "someone"
-        super().__init__(f"{who} may not {action}: {reason} (rule '{rule}')")
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        who = self.actor if self.actor is not None else "someone"
+        return f"{who} may not {self.action}: {self.reason} (rule '{self.rule}')"
+
+    def acted_by(self, actor: str) -> ActionRejected:
+        """Name ``actor`` as who acted (a facilitator acting for a member); return ``self``.
+
+        A rule or turn policy checks the member acted upon; the engine calls this
+        so the error names whoever really acted.
+        """
+        if actor != self.actor:
+            self.actor = actor
+            self.args = (self._message(),)
+        return self
 
 
 class NotAMember(ActionRejected):
@@ -124,8 +144,40 @@ class AlreadyDone(ActionRejected):
     """The action would change nothing (e.g. consenting twice to one version)."""
 
 
+class SessionBusy(ActionRejected):
+    """The session is in the middle of another action.
+
+    A session runs one action at a time. This is raised for an action called
+    from inside a lifecycle hook, a rule or a turn policy (act after the current
+    call returns instead), and for an action called from a second thread while
+    one is in progress (a session has one owner at a time; see the docs).
+    """
+
+
+class PluginError(PeersupportError):
+    """A plugin could not be loaded, two plugins claim one name, or a plugin's code failed.
+
+    When a plugin's rule or turn policy raises something other than a refusal
+    while a session checks or records an action, the session is left exactly as
+    it was before the action and this error names the plugin and the rule or
+    policy (the original exception is its ``__cause__``).
+    """
+
+
+class ClockError(PeersupportError, ValueError):
+    """A clock gave a reading that is not a time, or went back.
+
+    Attributes:
+        reading: What the clock returned.
+    """
+
+    def __init__(self, reading: object, problem: str) -> None:
+        self.reading = reading
+        super().__init__(f"the clock {problem}")
+
+
 class LogError(PeersupportError, ValueError):
-    """An event log is malformed, out of order, or does not replay.
+    """An event log is malformed, out of order, of another format or group, or does not re-enact.
 
     Attributes:
         line: 1-based line number (or event position) where the problem is.

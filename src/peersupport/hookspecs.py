@@ -12,11 +12,15 @@ Two kinds of hooks:
   registering a name twice raises :class:`~peersupport.plugins.PluginError`
   naming both plugins, unless the second passes ``replace=True``. The library's
   own formats, rules and turn policies are registered through these same hooks.
-* **Lifecycle hooks** are called after an event has been committed to a
-  session, so they see the session in its new state. They return nothing. An
-  exception inside a lifecycle hook never rolls anything back: it is logged on
-  the ``peersupport.plugins`` logger and recorded in ``session.hook_failures``,
-  and the other plugins are still called.
+* **Lifecycle hooks** are called once the whole action is committed, for each
+  of its events in log order. They receive immutable values: the event and a
+  :class:`~peersupport.SessionView` (``session``) of the session as it was right
+  after that event; never the live session. An action called on the live
+  session from inside a hook is refused with
+  :class:`~peersupport.errors.SessionBusy` (act after the call returns). They
+  return nothing. An exception inside a lifecycle hook never rolls anything
+  back: it is logged on the ``peersupport.plugins`` logger and recorded in
+  ``session.hook_failures``, and the other plugins are still called.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from peersupport.events import Event
-    from peersupport.session import Session
+    from peersupport.engine.events import Event
+    from peersupport.engine.state import SessionView
 
 __all__ = ["LIFECYCLE_HOOKS", "REGISTRATION_HOOKS", "hookimpl", "hookspec"]
 
@@ -84,83 +88,83 @@ def register_formats(register: Any) -> None:
 
 
 @hookspec
-def session_opened(session: Session, event: Event) -> None:
+def session_opened(session: SessionView, event: Event) -> None:
     """A session was created (its ``opened`` event is committed).
 
     Args:
-        session: The new session.
+        session: A read-only view of the new session.
         event: The ``opened`` event.
     """
 
 
 @hookspec
-def phase_entered(session: Session, event: Event) -> None:
+def phase_entered(session: SessionView, event: Event) -> None:
     """The facilitator moved to a phase, or started a new round in the same phase.
 
     Args:
-        session: The session, already in the new phase (``session.phase``).
+        session: The session's view, already in the new phase (``session.phase``).
         event: The ``phase_entered`` or ``round_started`` event.
     """
 
 
 @hookspec
-def turn_offered(session: Session, member: str) -> None:
+def turn_offered(session: SessionView, member: str) -> None:
     """The floor is offered to ``member`` in a seat-order round (or a tag or call).
 
     Called after the event that made it ``member``'s turn.
 
     Args:
-        session: The session.
+        session: A read-only view of the session right after the event.
         member: Id of the member whose turn it now is.
     """
 
 
 @hookspec
-def share_started(session: Session, event: Event) -> None:
+def share_started(session: SessionView, event: Event) -> None:
     """A member took the floor.
 
     Args:
-        session: The session (``session.floor.holder`` is the member).
+        session: The session's view (``session.floor.holder`` is the member).
         event: The ``share_started`` event.
     """
 
 
 @hookspec
-def share_ended(session: Session, event: Event) -> None:
+def share_ended(session: SessionView, event: Event) -> None:
     """A share ended.
 
     The member finished, a facilitator or the hard cap ended it, the member
     left, or the session ended.
 
     Args:
-        session: The session.
+        session: A read-only view of the session right after the event.
         event: The ``share_ended``, ``left`` or ``ended`` event that ended the share;
             ``event.data["duration"]`` is the share's length in seconds.
     """
 
 
 @hookspec
-def passed(session: Session, event: Event) -> None:
+def passed(session: SessionView, event: Event) -> None:
     """A member passed their turn.
 
     Args:
-        session: The session.
+        session: A read-only view of the session right after the event.
         event: The ``passed`` event.
     """
 
 
 @hookspec
-def time_warning(session: Session, event: Event) -> None:
+def time_warning(session: SessionView, event: Event) -> None:
     """A time deadline fell due: a share's warning point, its overtime, or a phase budget.
 
     Args:
-        session: The session.
+        session: A read-only view of the session right after the event.
         event: A ``time_warning``, ``overtime`` or ``phase_time_up`` event.
     """
 
 
 @hookspec
-def rule_breach_attempted(session: Session, event: Event) -> None:
+def rule_breach_attempted(session: SessionView, event: Event) -> None:
     """A rule caught something facilitators should see.
 
     Called for blocked cross-talk (``cross_talk_blocked``) and for rule notices
@@ -168,50 +172,50 @@ def rule_breach_attempted(session: Session, event: Event) -> None:
     than their share of the time, naming who has not spoken).
 
     Args:
-        session: The session.
+        session: A read-only view of the session right after the event.
         event: The ``cross_talk_blocked`` or ``rule_notice`` event;
             ``event.data["rule"]`` is the rule id.
     """
 
 
 @hookspec
-def session_paused(session: Session, event: Event) -> None:
+def session_paused(session: SessionView, event: Event) -> None:
     """The facilitator paused the session (e.g. for a safety break).
 
     Args:
-        session: The session.
+        session: A read-only view of the session right after the event.
         event: The ``paused`` event.
     """
 
 
 @hookspec
-def session_resumed(session: Session, event: Event) -> None:
+def session_resumed(session: SessionView, event: Event) -> None:
     """The facilitator resumed a paused session.
 
     Args:
-        session: The session.
+        session: A read-only view of the session right after the event.
         event: The ``resumed`` event.
     """
 
 
 @hookspec
-def session_ended(session: Session, event: Event) -> None:
+def session_ended(session: SessionView, event: Event) -> None:
     """The session ended.
 
     Args:
-        session: The session, now ended.
+        session: A read-only view of the session, now ended.
         event: The ``ended`` event.
     """
 
 
 @hookspec
-def event_recorded(session: Session, event: Event) -> None:
+def event_recorded(session: SessionView, event: Event) -> None:
     """Any event was committed (called for every event, after the specific hook).
 
     Useful to persist a log as it grows.
 
     Args:
-        session: The session.
+        session: A read-only view of the session right after the event.
         event: The event.
     """
 

@@ -11,6 +11,9 @@ The environment variable ``PEERSUPPORT_PLUGINS`` limits step 2: unset, every
 installed plugin loads; set to a comma-separated list of entry-point names, only
 those load; set to an empty string, none do.
 
+Loading is safe from any number of threads: the first one to need the plugins
+loads them while the others wait.
+
 Apps can also add an in-process plugin (e.g. an object whose methods listen to
 lifecycle hooks) with :func:`add` and take it out with :func:`remove`.
 """
@@ -20,22 +23,23 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any
 
 import attrs
 import pluggy
 
 from peersupport import hookspecs
-from peersupport.errors import FormatError, PeersupportError
-from peersupport.events import Event, EventKind
-
-if TYPE_CHECKING:
-    from peersupport.floor import TurnPolicy
-    from peersupport.format import Format, FormatChart
-    from peersupport.rules import Rule
-    from peersupport.session import Session
+from peersupport.engine import format as engine_format
+from peersupport.engine.events import Event, EventKind
+from peersupport.engine.kinds import KINDS
+from peersupport.engine.policies import TurnPolicy
+from peersupport.engine.rules import Rule
+from peersupport.engine.state import SessionView
+from peersupport.errors import PluginError
+from peersupport.registration import Provided, Registry, build_registry
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -49,6 +53,8 @@ __all__ = [
     "add",
     "dispatcher",
     "manager",
+    "plugin_code",
+    "provider_of",
     "registry",
     "reload",
     "remove",
@@ -60,8 +66,8 @@ ENV_VAR = "PEERSUPPORT_PLUGINS"
 ENTRY_POINT_GROUP = "peersupport"
 #: The library's own plugins, registered before any third-party one.
 BUILTIN_PLUGINS = (
-    "peersupport.floor",
-    "peersupport.rules",
+    "peersupport.engine.policies",
+    "peersupport.engine.rules",
     "peersupport.formats.sharing_circle",
     "peersupport.formats.open_sharing",
     "peersupport.formats.twelve_step",
@@ -71,41 +77,6 @@ BUILTIN_PLUGINS = (
     "peersupport.formats.talking_piece_circle",
     "peersupport.formats.free_discussion",
 )
-
-T = TypeVar("T")
-
-
-class PluginError(PeersupportError):
-    """A plugin could not be loaded, or two plugins claim the same name."""
-
-
-@attrs.frozen
-class Provided(Generic[T]):
-    """Something a plugin registered, with the name of that plugin.
-
-    Attributes:
-        item: The format, rule or turn policy.
-        plugin: Name of the plugin that registered it (the module name for
-            built-ins, the entry-point name for installed plugins).
-    """
-
-    item: T
-    plugin: str
-
-
-@attrs.frozen
-class Registry:
-    """What the loaded plugins registered, by name.
-
-    Attributes:
-        policies: Turn policies by name.
-        rules: Rules by id.
-        formats: Compiled formats by name.
-    """
-
-    policies: Mapping[str, Provided[TurnPolicy]]
-    rules: Mapping[str, Provided[Rule]]
-    formats: Mapping[str, Provided[Format]]
 
 
 @attrs.frozen
@@ -129,6 +100,9 @@ _manager: pluggy.PluginManager | None = None
 _registry: Registry | None = None
 _dispatcher: Dispatcher | None = None
 _extra: dict[str, object] = {}
+#: Held while plugins load (re-entrant, so a registration hook that looks something
+#: up in the same thread gets a clear error instead of a deadlock).
+_lock = threading.RLock()
 
 
 def manager() -> pluggy.PluginManager:
@@ -145,6 +119,43 @@ def registry() -> Registry:
     return _registry
 
 
+def provider_of(item: object) -> str:
+    """Name of the plugin that registered ``item`` (a rule or a turn policy).
+
+    Returns ``"<not registered>"`` for an object no loaded plugin registered (e.g.
+    a rule passed straight to :meth:`~peersupport.Format.from_chart`).
+    """
+    try:
+        found = registry()
+    except PluginError:  # pragma: no cover - only asked after plugins loaded
+        return "<not registered>"
+    for table in (found.rules, found.policies):
+        for provided in table.values():
+            if provided.item is item:
+                return provided.plugin
+    return "<not registered>"
+
+
+def plugin_code(exc: BaseException) -> str | None:
+    """Which rule or turn policy raised ``exc``, as ``"rule 'x' of plugin 'p'"``, if one did.
+
+    Looks through the traceback for the innermost method of a
+    :class:`~peersupport.Rule` or :class:`~peersupport.TurnPolicy`.
+    """
+    culprit: Rule | TurnPolicy | None = None
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if isinstance(owner, Rule | TurnPolicy):
+            culprit = owner
+        tb = tb.tb_next
+    if culprit is None:
+        return None
+    if isinstance(culprit, Rule):
+        return f"rule {culprit.id!r} of plugin {provider_of(culprit)!r}"
+    return f"turn policy {culprit.name!r} of plugin {provider_of(culprit)!r}"
+
+
 def reload() -> None:
     """Forget loaded plugins; they load again, re-reading ``PEERSUPPORT_PLUGINS``.
 
@@ -152,7 +163,8 @@ def reload() -> None:
     they were created with.
     """
     global _manager, _registry, _dispatcher
-    _manager = _registry = _dispatcher = None
+    with _lock:
+        _manager = _registry = _dispatcher = None
 
 
 def add(plugin: object, name: str) -> None:
@@ -164,16 +176,17 @@ def add(plugin: object, name: str) -> None:
     Raises:
         PluginError: If a plugin with this name is already loaded.
     """
-    if name in _extra:
-        raise PluginError(f"a plugin named {name!r} is already added")
-    _extra[name] = plugin
-    try:
-        reload()
-        _ensure_loaded()
-    except BaseException:
-        del _extra[name]
-        reload()
-        raise
+    with _lock:
+        if name in _extra:
+            raise PluginError(f"a plugin named {name!r} is already added")
+        _extra[name] = plugin
+        try:
+            reload()
+            _ensure_loaded()
+        except BaseException:
+            del _extra[name]
+            reload()
+            raise
 
 
 def remove(name: str) -> None:
@@ -182,10 +195,11 @@ def remove(name: str) -> None:
     Raises:
         PluginError: If no plugin of that name was added.
     """
-    if name not in _extra:
-        raise PluginError(f"no plugin named {name!r} was added")
-    del _extra[name]
-    reload()
+    with _lock:
+        if name not in _extra:
+            raise PluginError(f"no plugin named {name!r} was added")
+        del _extra[name]
+        reload()
 
 
 def _allowed() -> set[str] | None:
@@ -202,16 +216,19 @@ def _ensure_loaded() -> None:
     global _loading
     if _registry is not None:
         return
-    if _loading:
-        raise PluginError(
-            "plugins are still being loaded: a registration hook cannot look up "
-            "formats, rules or turn policies (import the chart class instead)"
-        )
-    _loading = True
-    try:
-        _load()
-    finally:
-        _loading = False
+    with _lock:
+        if _registry is not None:  # another thread loaded them while this one waited
+            return
+        if _loading:
+            raise PluginError(
+                "plugins are still being loaded: a registration hook cannot look up "
+                "formats, rules or turn policies (import the chart class instead)"
+            )
+        _loading = True
+        try:
+            _load()
+        finally:
+            _loading = False
 
 
 def _load() -> None:
@@ -249,7 +266,7 @@ def _load() -> None:
     except pluggy.PluginValidationError as exc:
         where = f"plugin {pm.get_name(exc.plugin)!r}"
         raise PluginError(f"{where}: {' '.join(str(exc).split())}") from exc
-    _registry = _build_registry(pm)
+    _registry = build_registry(pm)
     _manager = pm
 
 
@@ -261,100 +278,21 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
         raise PluginError(" ".join(str(exc).split())) from exc  # one line; names the plugin
 
 
-def _build_registry(pm: pluggy.PluginManager) -> Registry:
-    from peersupport.floor import TurnPolicy
-    from peersupport.format import Format
-    from peersupport.rules import Rule
-
-    policies: dict[str, Provided[TurnPolicy]] = {}
-    rules: dict[str, Provided[Rule]] = {}
-    formats: dict[str, Provided[Format]] = {}
-
-    def claim(
-        kind: str, table: dict[str, Provided[Any]], name: str, item: Any, plugin: str, replace: bool
-    ) -> None:
-        if not isinstance(name, str) or not name:
-            raise PluginError(f"plugin {plugin!r} registered a {kind} without a name")
-        previous = table.get(name)
-        if previous is not None and not replace:
-            raise PluginError(
-                f"{kind} {name!r} is registered by both {previous.plugin!r} and {plugin!r}; "
-                f"the second must pass replace=True to replace it"
-            )
-        table[name] = Provided(item, plugin)
-
-    def registrar(hook: str, make: Callable[[str], Callable[..., None]]) -> None:
-        for impl in getattr(pm.hook, hook).get_hookimpls():
-            impl.function(make(impl.plugin_name))
-
-    def policy_register(plugin: str) -> Callable[..., None]:
-        def register(policy: TurnPolicy, *, replace: bool = False) -> None:
-            if not isinstance(policy, TurnPolicy):
-                raise PluginError(f"plugin {plugin!r} registered {policy!r}, not a TurnPolicy")
-            claim("turn policy", policies, policy.name, policy, plugin, replace)
-
-        return register
-
-    def rule_register(plugin: str) -> Callable[..., None]:
-        def register(rule: Rule, *, replace: bool = False) -> None:
-            if not isinstance(rule, Rule):
-                raise PluginError(f"plugin {plugin!r} registered {rule!r}, not a Rule")
-            claim("rule", rules, rule.id, rule, plugin, replace)
-
-        return register
-
-    def format_register(plugin: str) -> Callable[..., None]:
-        def register(
-            name: str,
-            chart: type[FormatChart],
-            *,
-            title: str = "",
-            description: str = "",
-            facilitators: int = 1,
-            replace: bool = False,
-        ) -> None:
-            try:
-                fmt = Format.from_chart(
-                    name,
-                    chart,
-                    title=title,
-                    description=description,
-                    facilitators=facilitators,
-                    policies={k: v.item for k, v in policies.items()},
-                    rules={k: v.item for k, v in rules.items()},
-                )
-            except FormatError as exc:
-                raise FormatError(
-                    name, f"{exc.problem} (registered by plugin {plugin!r})"
-                ) from None
-            claim("format", formats, name, fmt, plugin, replace)
-
-        return register
-
-    registrar("register_turn_policies", policy_register)
-    registrar("register_rules", rule_register)
-    registrar("register_formats", format_register)
-    return Registry(policies=policies, rules=rules, formats=formats)
-
-
 # ---------------------------------------------------------------- lifecycle hooks
 
-_HOOK_OF_KIND: dict[EventKind, str] = {
-    EventKind.OPENED: "session_opened",
-    EventKind.PHASE_ENTERED: "phase_entered",
-    EventKind.ROUND_STARTED: "phase_entered",
-    EventKind.SHARE_STARTED: "share_started",
-    EventKind.SHARE_ENDED: "share_ended",
-    EventKind.PASSED: "passed",
-    EventKind.TIME_WARNING: "time_warning",
-    EventKind.OVERTIME: "time_warning",
-    EventKind.PHASE_TIME_UP: "time_warning",
-    EventKind.CROSS_TALK_BLOCKED: "rule_breach_attempted",
-    EventKind.RULE_NOTICE: "rule_breach_attempted",
-    EventKind.PAUSED: "session_paused",
-    EventKind.RESUMED: "session_resumed",
-    EventKind.ENDED: "session_ended",
-}
+
+def _installed() -> tuple[Mapping[str, TurnPolicy], Mapping[str, Rule]]:
+    found = registry()
+    return (
+        {k: v.item for k, v in found.policies.items()},
+        {k: v.item for k, v in found.rules.items()},
+    )
+
+
+engine_format.use_installed(_installed)
+
+#: Failures are reported to this: ``(hook, plugin, event number, exception)``.
+FailureSink = Callable[["HookFailure"], None]
 
 
 class Dispatcher:
@@ -362,7 +300,8 @@ class Dispatcher:
 
     pluggy stops at the first implementation that raises; the dispatcher calls
     each implementation itself so that one failing plugin cannot keep the others
-    from being told, and records the failure instead of raising it.
+    from being told, and records the failure instead of raising it. Which hook
+    hears of which event kind comes from :data:`peersupport.events.KINDS`.
     """
 
     __slots__ = ("_impls",)
@@ -382,18 +321,13 @@ class Dispatcher:
         """Whether any plugin implements ``hook``."""
         return hook in self._impls
 
-    def call(self, hook: str, seq: int, **kwargs: Any) -> None:
-        """Call every implementation of ``hook``; record and log those that raise.
-
-        ``kwargs`` must hold ``session``, where failures are recorded.
-        """
-        session: Session = kwargs["session"]
+    def call(self, hook: str, seq: int, failed: FailureSink, **kwargs: Any) -> None:
+        """Call every implementation of ``hook``; report and log those that raise."""
         for impl in self._impls.get(hook, ()):
             try:
                 impl.function(*[kwargs[arg] for arg in impl.argnames])
             except Exception as exc:
-                failure = HookFailure(hook=hook, plugin=impl.plugin_name, seq=seq, error=exc)
-                session.hook_failures.append(failure)
+                failed(HookFailure(hook=hook, plugin=impl.plugin_name, seq=seq, error=exc))
                 logger.error(
                     "plugin %r raised in hook %s (event %d); the session goes on",
                     impl.plugin_name,
@@ -402,22 +336,34 @@ class Dispatcher:
                     exc_info=exc,
                 )
 
-    def event(self, session: Session, event: Event, offered: str | None) -> None:
-        """Tell the plugins about a committed event (and a newly offered turn)."""
-        hook = _HOOK_OF_KIND.get(event.kind)
+    def event(
+        self, view: SessionView, event: Event, offered: str | None, failed: FailureSink
+    ) -> None:
+        """Tell the plugins about a committed event (and a newly offered turn).
+
+        Args:
+            view: The session as it was right after ``event``.
+            event: The event.
+            offered: Whom the floor is newly offered to, if anyone.
+            failed: Where failing hooks are reported.
+        """
+        hook = KINDS[event.kind].hook
+        seq = event.seq
         if event.kind in (EventKind.LEFT, EventKind.ENDED) and "duration" in event.data:
-            self.call("share_ended", event.seq, session=session, event=event)
+            self.call("share_ended", seq, failed, session=view, event=event)
         if hook is not None:
-            self.call(hook, event.seq, session=session, event=event)
+            self.call(hook, seq, failed, session=view, event=event)
         if offered is not None:
-            self.call("turn_offered", event.seq, session=session, member=offered)
-        self.call("event_recorded", event.seq, session=session, event=event)
+            self.call("turn_offered", seq, failed, session=view, member=offered)
+        self.call("event_recorded", seq, failed, session=view, event=event)
 
 
 def dispatcher() -> Dispatcher | None:
     """The lifecycle dispatcher of the loaded plugins, or ``None`` if none listens."""
     global _dispatcher
     _ensure_loaded()
-    if _dispatcher is None:
-        _dispatcher = Dispatcher(manager())
-    return _dispatcher if _dispatcher else None
+    with _lock:
+        if _dispatcher is None:
+            _dispatcher = Dispatcher(manager())
+        found = _dispatcher
+    return found if found else None

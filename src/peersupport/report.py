@@ -13,13 +13,15 @@ itself (the ``peersupport show`` command and the documentation use them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
-from peersupport.events import Event, EventKind
-from peersupport.format import Format, Transition
-from peersupport.model import Group
-from peersupport.session import Session
-from peersupport.state import SessionState
+from peersupport.engine.chart import Transition
+from peersupport.engine.events import Event, EventKind
+from peersupport.engine.format import Format
+from peersupport.engine.kinds import KINDS
+from peersupport.engine.session import Session
+from peersupport.engine.state import SessionState, SessionView
+from peersupport.values import Group
 
 __all__ = [
     "PHASE_COLUMNS",
@@ -53,7 +55,8 @@ def _name(group: Group, member_id: str | None) -> str:
 def timeline(group: Group, fmt: Format, events: Iterable[Event]) -> Iterator[str]:
     """Yield one readable line per event, plus a line whenever a turn is offered.
 
-    The log is replayed (and so checked) as it is rendered.
+    The log is restored (folded, event by event) as it is rendered; to check it
+    against today's rules too, :meth:`~peersupport.Session.verify` it first.
 
     Args:
         group: The group, for display names.
@@ -61,11 +64,11 @@ def timeline(group: Group, fmt: Format, events: Iterable[Event]) -> Iterator[str
         events: The session's events.
 
     Raises:
-        LogError: If the log does not replay.
+        LogError: If the log does not restore.
     """
     start: float | None = None
     offered: str | None = None
-    for event, session in Session.replay_steps(group, fmt, events):
+    for event, session in Session.restore_steps(group, fmt, list(events)):
         if start is None:
             start = event.time
         text = _describe(group, fmt, event, session)
@@ -76,7 +79,7 @@ def timeline(group: Group, fmt: Format, events: Iterable[Event]) -> Iterator[str
         offered = now_offered
 
 
-def _describe(group: Group, fmt: Format, e: Event, session: Session) -> str:
+def _describe(group: Group, fmt: Format, e: Event, session: SessionView) -> str:
     who = _name(group, e.actor)
     member = _name(group, e.member)
     data = e.data
@@ -107,10 +110,12 @@ def _describe(group: Group, fmt: Format, e: Event, session: Session) -> str:
         rounds = f", round {session.floor.round}" if phase.policy.rounds else ""
         return f"== {phase.name}{rounds} ({phase.policy.name}) =="
     if kind is _K.ROUND_STARTED:
-        return f"== {session.phase.name}, round {data['round']} =="
+        by_itself = " (starts by itself)" if data.get("automatic") else ""
+        return f"== {session.phase.name}, round {data['round']}{by_itself} =="
     if kind is _K.ROUND_CLOSED:
-        missed = data.get("not_reached") or []
-        names = ", ".join(_name(group, m) for m in missed)  # type: ignore[union-attr]
+        missed = data.get("not_reached")
+        assert isinstance(missed, tuple)
+        names = ", ".join(_name(group, m) for m in missed)
         return f"{who} closes the round; not reached: {names or 'nobody'}"
     if kind is _K.TURN_SKIPPED:
         return f"{who} moves the round past {member}"
@@ -145,7 +150,19 @@ def _describe(group: Group, fmt: Format, e: Event, session: Session) -> str:
         return f"{who} pauses the session"
     if kind is _K.RESUMED:
         return f"{who} resumes the session"
-    return f"{who} ends the session"
+    if kind is _K.ENDED:
+        return f"{who} ends the session"
+    return f"{KINDS[kind].summary} ({_details(group, data)})"
+
+
+def _details(group: Group, data: Mapping[str, object]) -> str:
+    """An event's data as ``key=value`` pairs, with display names for lists of ids."""
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, tuple):
+            value = ", ".join(_name(group, str(v)) for v in value) or "nobody"
+        parts.append(f"{key}={value}")
+    return "; ".join(parts)
 
 
 def fairness_table(group: Group, state: SessionState) -> str:

@@ -15,7 +15,7 @@ rule, for simulations).
 
 from __future__ import annotations
 
-from peersupport.format import Format
+from peersupport.engine.format import Format
 from peersupport.plugins import registry
 
 __all__ = ["get", "installed", "names"]

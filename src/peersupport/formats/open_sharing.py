@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peersupport.format import FormatChart, Phase
+from peersupport.engine.chart import FormatChart, Phase
 from peersupport.hookspecs import hookimpl
 
 __all__ = ["OpenSharing", "register_formats"]

@@ -15,6 +15,19 @@ on a :class:`~peersupport.ManualClock` with plugin hooks off::
     out.sessions.groupby("format")["gini_speaking"].mean()
 
 Importing :mod:`peersupport` alone never imports numpy or pandas; this package does.
+
+The modules, from the bottom up:
+
+* :mod:`~peersupport.sim.behaviour`: member profiles, populations, behaviours;
+* :mod:`~peersupport.sim.group`: the simulated group and the facilitator's settings;
+* :mod:`~peersupport.sim.driver`: the driver that acts in one session;
+* :mod:`~peersupport.sim.metrics`: fairness metrics of a session;
+* :mod:`~peersupport.sim.runner`: :func:`simulate` (one session, with its metrics);
+* :mod:`~peersupport.sim.conditions`: a sweep's grid and per-session seeds;
+* :mod:`~peersupport.sim.tables`: the sweep's tables, chunks and summary;
+* :mod:`~peersupport.sim.sweep`: :func:`sweep`, on any executor;
+* :mod:`~peersupport.sim.plots` and :mod:`~peersupport.sim.cli`: figures and the
+  ``peersupport simulate`` command.
 """
 
 from __future__ import annotations
@@ -30,6 +43,8 @@ from peersupport.sim.behaviour import (
     homogeneous,
     with_newcomers,
 )
+from peersupport.sim.conditions import Condition, grid, replicate_seed
+from peersupport.sim.group import DEFAULT_AGREEMENT, Facilitator
 from peersupport.sim.metrics import (
     MEMBER_COLUMNS,
     SESSION_COLUMNS,
@@ -39,8 +54,9 @@ from peersupport.sim.metrics import (
     session_metrics,
     top_share,
 )
-from peersupport.sim.runner import DEFAULT_AGREEMENT, Facilitator, SimResult, simulate
-from peersupport.sim.sweep import Condition, SweepResult, grid, replicate_seed, summarize, sweep
+from peersupport.sim.runner import SimResult, simulate
+from peersupport.sim.sweep import SweepResult, sweep
+from peersupport.sim.tables import summarize
 
 __all__ = [
     "DEFAULT_AGREEMENT",

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import attrs
 
 if TYPE_CHECKING:
-    from peersupport.session import Session
+    from peersupport.engine.session import Session
 
 __all__ = [
     "Behaviour",

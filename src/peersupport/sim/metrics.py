@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from peersupport.events import EventKind
 
 if TYPE_CHECKING:
-    from peersupport.session import Session
+    from peersupport.engine.session import Session
     from peersupport.sim.behaviour import MemberProfile
 
 __all__ = [

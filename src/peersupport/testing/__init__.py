@@ -5,9 +5,12 @@ for any format a plugin adds. This package makes that promise checkable: it
 runs random sessions of a registered format, with valid and invalid actions by
 random people, and checks after every step, against a small independent model,
 that nobody holds the floor twice in a round, at most one present participant
-holds it, refused actions change nothing, accepted ones append exactly one
-event, time warnings and hard caps fire exactly when due, the log replays and
-round-trips through JSON Lines, and more (see :class:`SessionModel`).
+holds it, rounds roll over by themselves exactly when due (recorded as events),
+refused actions change nothing, accepted ones append exactly the events they
+should, time warnings and hard caps fire exactly when due, the log restores to
+the live state, re-enacts through today's checks and round-trips through JSON
+Lines, and more (see :class:`SessionModel`). The model reads what each phase's
+turn policy *declares* (its attributes), never the policy's name.
 
 A plugin author's whole test::
 
@@ -18,10 +21,12 @@ A plugin author's whole test::
         check_format("my-format")
 
 A failure names the broken invariant in brackets (``[one-turn-per-round]``,
-``[one-holder]``, ``[rejected-changes-nothing]``, ``[one-event-per-action]``,
-``[expected-outcome]``, ``[deadlines]``, ``[rule-notices]``, ``[passed-not-offered]``,
-``[replay]``, ``[json-lines]``, ``[event-order]``, ``[model]``...) and shows the
-shortest session hypothesis found, step by step.
+``[one-holder]``, ``[auto-rollover]``, ``[rejected-changes-nothing]``,
+``[one-event-per-action]``, ``[expected-outcome]``, ``[deadlines]``,
+``[overtime]``, ``[rule-notices]``, ``[passed-not-offered]``,
+``[offered-may-take]``, ``[restore]``, ``[verify]``, ``[json-lines]``,
+``[event-order]``, ``[model]``...) and shows the shortest session hypothesis
+found, step by step.
 
 The pieces, for your own tests:
 
@@ -29,7 +34,8 @@ The pieces, for your own tests:
   actions and action sequences (:func:`check_actions` runs a sequence with every check);
 * :class:`SessionConformance` and :func:`machine_for`: the state machine;
 * :class:`SessionHarness`: a session and its model side by side, checking each action;
-* :class:`SessionModel`: the independent model (a checking fold of the event log).
+* :class:`SessionModel`: the independent model (a checking fold of the event log);
+  :func:`~peersupport.testing.expect.expect` its predictions.
 
 The kit needs hypothesis (``pip install peersupport[test]``); ``import
 peersupport`` never imports it.
@@ -49,10 +55,9 @@ from collections.abc import Iterable
 from hypothesis import HealthCheck
 from hypothesis.stateful import run_state_machine_as_test
 
-from peersupport.format import Format
-from peersupport.model import Group
+from peersupport.engine.format import Format
 from peersupport.testing.harness import Result, SessionHarness
-from peersupport.testing.model import ConformanceError, Outcome, SessionModel, Verdict
+from peersupport.testing.model import SessionModel
 from peersupport.testing.stateful import SessionConformance, machine_for
 from peersupport.testing.strategies import (
     Action,
@@ -66,6 +71,8 @@ from peersupport.testing.strategies import (
     roles,
     waits,
 )
+from peersupport.testing.verdict import ConformanceError, Outcome, Verdict
+from peersupport.values import Group
 
 __all__ = [
     "STEP_COUNT",

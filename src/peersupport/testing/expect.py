@@ -3,8 +3,14 @@
 :func:`expect` is the model's half of the liveness check: the harness compares
 its prediction with what the session did, so a turn policy or engine that
 refuses what it must allow (or allows what it must refuse) is caught, not only
-one that logs something illegal. For third-party turn policies and rules the
-prediction may be ``None``: the model cannot tell.
+one that logs something illegal.
+
+Turns and calls are predicted from the phase's policy *declaration*
+(:mod:`peersupport.testing.declared`) on the round as the engine checks them:
+the next round when an automatic roll-over is due. Every refusal the
+declaration and the engine's rules imply is predicted; the prediction is
+``None`` (the model cannot tell) only where an overridden policy check or a
+phase rule the model does not know decides.
 """
 
 from __future__ import annotations
@@ -13,10 +19,13 @@ from collections.abc import Callable
 
 import attrs
 
-from peersupport.model import Role
-from peersupport.state import SessionStatus
-from peersupport.testing.model import AMENDABLE, KNOWN_RULES, Outcome, SessionModel, Verdict
+from peersupport.engine.state import SessionStatus
+from peersupport.testing.declared import call_allowed, turn_allowed
+from peersupport.testing.model import SessionModel
 from peersupport.testing.strategies import Action
+from peersupport.testing.tables import AMENDABLE, KNOWN_RULES
+from peersupport.testing.verdict import Outcome, Verdict
+from peersupport.values import Role
 
 __all__ = ["expect"]
 
@@ -104,7 +113,13 @@ def _turn(m: SessionModel, action: Action, how: str, why: str | None, now: float
         why = f"{m.holder} holds the floor"
     if why is not None:
         return _refuse(why)
-    allowed = m.turn_allowed(member, how)
+    assert role is not None
+    policy, floor = m.policy, m.floor_for_turn()
+    if policy.rounds and member in floor.had:
+        return _refuse(f"{member} had their turn in round {floor.number}")
+    if policy.rounds and floor.closed:
+        return _refuse(f"round {floor.number} is closed")
+    allowed = turn_allowed(policy, floor, member, role, how)
     if allowed is False:
         return _refuse(f"{m.policy_name} does not give {member} a turn now")
     if how == "passed" and not m.agreement.may_pass and role is not Role.NEWCOMER:
@@ -161,7 +176,7 @@ def _expect_call_on(m: SessionModel, action: Action, now: float) -> Verdict:
         why = f"{by} is not present"
     if why is None and (role is None or member not in m.present):
         why = f"{member} is not present"
-    if why is None and role is not None and not m.spec.policy.eligible(role):
+    if why is None and role is not None and role not in m.policy.eligible:
         why = f"{member} does not take turns here"
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
@@ -169,11 +184,14 @@ def _expect_call_on(m: SessionModel, action: Action, now: float) -> Verdict:
         return _refuse(why)
     assert by is not None
     assert by_role is not None
-    allowed = m.call_allowed(by, by_role, member)
+    policy, floor = m.policy, m.floor_for_turn()
+    allowed = call_allowed(policy, floor, by, by_role, member)
+    if allowed is False:
+        return _refuse(f"{m.policy_name} does not let {by} call on {member}")
+    if policy.rounds and member in floor.had:
+        return _refuse(f"{member} had their turn in round {floor.number}")
     if allowed is None:
         return _UNKNOWN
-    if not allowed:
-        return _refuse(f"{m.policy_name} does not let {by} call on {member}")
     return _accept(f"{by} may call on {member}")
 
 
@@ -233,7 +251,7 @@ def _expect_new_round(m: SessionModel, action: Action, now: float) -> Verdict:
 
 def _expect_close_round(m: SessionModel, action: Action, now: float) -> Verdict:
     why = _facilitator_check(m, action)
-    if why is None and (not m.spec.policy.rounds or m.complete()):
+    if why is None and (not m.policy.rounds or m.complete()):
         why = "no incomplete round"
     return _refuse(why) if why else _accept("the round closes")
 
@@ -242,7 +260,7 @@ def _expect_skip(m: SessionModel, action: Action, now: float) -> Verdict:
     why = _facilitator_check(m, action)
     member = action.member
     if why is None and (
-        not m.spec.policy.rounds or member not in m.order or member in m.had or m.closed
+        not m.policy.rounds or member not in m.order or member in m.had or m.closed
     ):
         why = f"{member} is not waiting for a turn"
     return _refuse(why) if why else _accept(f"{member} is skipped")

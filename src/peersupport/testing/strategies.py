@@ -18,10 +18,10 @@ import attrs
 import hypothesis.strategies as st
 
 from peersupport.clock import ManualClock
+from peersupport.engine.format import Format
+from peersupport.engine.session import Session
 from peersupport.events import Event
-from peersupport.format import Format
-from peersupport.model import Agreement, Group, Member, Role
-from peersupport.session import Session
+from peersupport.values import Agreement, Group, Member, Role
 
 __all__ = [
     "FACILITATOR_ACTIONS",

@@ -1,0 +1,171 @@
+"""Who may act: the engine's own checks, each with a constant id.
+
+Every refusal names the rule or check that refused it. Registered rules
+(:mod:`peersupport.engine.rules`) and turn policies (their ``name``) have ids of
+their own; the engine's checks of *who* may act, *when*, and *what the chart
+allows* are listed here, once: :data:`CHECKS` maps each id to what it means, and
+each id is a constant of this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NoReturn
+
+from peersupport.engine.fold import LiveState
+from peersupport.engine.state import SessionStatus
+from peersupport.errors import (
+    NotAMember,
+    NotPresent,
+    NotYourTurn,
+    PermissionDenied,
+    SessionClosed,
+    SessionPaused,
+)
+from peersupport.values import FACILITATING, Role
+
+__all__ = [
+    "ACTS_FOR_THEMSELF",
+    "ALREADY_CONSENTED",
+    "CALL_ON_OTHERS",
+    "CHART",
+    "CHECKS",
+    "CLOSED_GROUP",
+    "ELIGIBLE",
+    "FACILITATOR_ONLY_ACTION",
+    "MEMBER_ID",
+    "ONE_ACTION_AT_A_TIME",
+    "ONE_VOICE_AT_A_TIME",
+    "PAUSED",
+    "PRESENT",
+    "ROUNDS",
+    "ROUND_CLOSED",
+    "ROUND_COMPLETE",
+    "SESSION_ENDED",
+    "VISITOR_ROLE",
+    "facilitator",
+    "floor_free",
+    "outsider",
+    "present",
+    "running",
+    "who",
+]
+
+SESSION_ENDED = "session-ended"
+PAUSED = "paused"
+CLOSED_GROUP = "closed-group"
+PRESENT = "present"
+MEMBER_ID = "member-id"
+VISITOR_ROLE = "visitor-role"
+ACTS_FOR_THEMSELF = "acts-for-themself"
+FACILITATOR_ONLY_ACTION = "facilitator-only-action"
+ONE_VOICE_AT_A_TIME = "one-voice-at-a-time"
+ONE_ACTION_AT_A_TIME = "one-action-at-a-time"
+ALREADY_CONSENTED = "consent"
+ELIGIBLE = "eligible"
+ROUNDS = "rounds"
+ROUND_CLOSED = "round-closed"
+ROUND_COMPLETE = "round-complete"
+CHART = "chart"
+CALL_ON_OTHERS = "call-on-others"
+
+#: Every check of the engine, by id, with what it refuses.
+CHECKS: Mapping[str, str] = {
+    SESSION_ENDED: "no action after the session ended",
+    PAUSED: "no floor action (share, pass, call on, move on, amend) while the session is "
+    "paused, and resume only a paused session",
+    CLOSED_GROUP: "a closed group refuses people who are not in it",
+    PRESENT: "who acts, and whom they act on, must be present (and arrive only once)",
+    MEMBER_ID: "a visitor's id must be a valid id (see peersupport.validate)",
+    VISITOR_ROLE: "a visitor arrives with a role, and never as a facilitator",
+    ACTS_FOR_THEMSELF: "a member acts only for themself; a facilitator may act for others",
+    FACILITATOR_ONLY_ACTION: "only a facilitator moves the session along, pauses, ends, amends",
+    ONE_VOICE_AT_A_TIME: "one person holds the floor; nobody takes it or moves on meanwhile",
+    ONE_ACTION_AT_A_TIME: "a session runs one action at a time: none from a hook, a rule or "
+    "another thread while one is in progress",
+    ALREADY_CONSENTED: "a member consents once to each agreement version",
+    ELIGIBLE: "only members who take turns in the phase are called on",
+    ROUNDS: "closing a round or skipping a turn needs a round in progress",
+    ROUND_CLOSED: "nobody takes a turn in a round the facilitator closed",
+    ROUND_COMPLETE: "a round phase ends only when its round is complete (or closed)",
+    CHART: "the format's chart has no such transition",
+    CALL_ON_OTHERS: "a speaker names someone else as the next",
+}
+
+_OPEN = SessionStatus.OPEN
+_ENDED = SessionStatus.ENDED
+
+
+def running(live: LiveState, actor: str | None, action: str, *, floor_action: bool) -> None:
+    """Refuse any action after the end, and floor actions while paused."""
+    status = live.status
+    if status is _OPEN:
+        return
+    if status is _ENDED:
+        raise SessionClosed(actor, action, SESSION_ENDED, "the session has ended")
+    if floor_action:
+        raise SessionPaused(
+            actor, action, PAUSED, "the session is paused; the facilitator resumes it"
+        )
+
+
+def outsider(live: LiveState, actor: str, action: str, who: str) -> NoReturn:
+    """Refuse someone who is neither in the group nor arrived as a visitor."""
+    group = live.group
+    if group.closed:
+        raise NotAMember(
+            actor, action, CLOSED_GROUP, f"{who} is not a member of the closed group {group.name!r}"
+        )
+    raise NotPresent(actor, action, PRESENT, f"{who} has not arrived")
+
+
+def stand_in(live: LiveState, by: str, member: str, action: str, doing: str) -> None:
+    """``by`` acts for ``member``: refuse unless ``by`` is a facilitator."""
+    by_role = live.role_of(by)
+    if by_role is None:
+        outsider(live, by, action, by)
+    if by_role not in FACILITATING:
+        raise PermissionDenied(
+            by,
+            action,
+            ACTS_FOR_THEMSELF,
+            f"a member acts only for themself; only a facilitator may {doing} {member}",
+        )
+
+
+def who(live: LiveState, action: str, member: str, by: str | None) -> Role:
+    """Check that ``member`` is known and ``by`` (if another) may act for them; return the role."""
+    role = live.role_of(member)
+    if role is None:
+        outsider(live, member if by is None else by, action, member)
+    if by is not None and by != member:
+        stand_in(live, by, member, action, "act for")
+        present(live, by, action, by)
+    return role
+
+
+def present(live: LiveState, actor: str, action: str, member: str) -> None:
+    """Refuse unless ``member`` is present."""
+    if member not in live.present:
+        raise NotPresent(actor, action, PRESENT, f"{member} is not present (arrive first)")
+
+
+def facilitator(live: LiveState, by: str, action: str, *, floor_action: bool) -> None:
+    """Refuse unless the session runs and ``by`` is a present facilitator."""
+    running(live, by, action, floor_action=floor_action)
+    role = live.role_of(by)
+    if role is None:
+        outsider(live, by, action, by)
+    if role not in FACILITATING:
+        raise PermissionDenied(
+            by, action, FACILITATOR_ONLY_ACTION, f"only a facilitator may {action}"
+        )
+    if by not in live.present:
+        raise NotPresent(by, action, PRESENT, f"{by} is not present")
+
+
+def floor_free(live: LiveState, actor: str, action: str) -> None:
+    """Refuse while someone holds the floor."""
+    holder = live.floor.holder
+    if holder is not None:
+        raise NotYourTurn(actor, action, ONE_VOICE_AT_A_TIME, f"{holder} holds the floor")

@@ -1,0 +1,220 @@
+"""The facilitator's actions: move on, new round, close a round, skip, pause, resume, end, amend.
+
+Each function is one action of :class:`~peersupport.Session`, from its checks
+to its commit. Only a present facilitator (or co-facilitator) may take them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peersupport.engine import checks
+from peersupport.engine.chart import Transition
+from peersupport.engine.events import Event, EventData
+from peersupport.engine.fold import LiveState
+from peersupport.engine.kinds import K
+from peersupport.engine.ledger import Ledger
+from peersupport.engine.state import SessionStatus
+from peersupport.errors import AlreadyDone, WrongPhase
+from peersupport.values import SETTINGS
+
+__all__ = [
+    "advance",
+    "amend_agreement",
+    "close_round",
+    "end",
+    "pause",
+    "resume",
+    "skip",
+]
+
+_K = K
+_EMPTY = EventData()
+
+
+def advance(ledger: Ledger, by: str, to: str | None, action: str) -> Event:
+    """Move along the chart (see :meth:`peersupport.Session.advance`)."""
+    ledger.enter(by, action)
+    try:
+        live = ledger.live
+        checks.facilitator(live, by, action, floor_action=True)
+        now = ledger.now()
+        holder = live.floor.holder
+        if holder is not None:
+            raise WrongPhase(
+                by,
+                action,
+                checks.ONE_VOICE_AT_A_TIME,
+                f"{holder} holds the floor; the share ends before moving on",
+            )
+        transition = _choose(live, by, to, action)
+        phase = live.phase
+        data: dict[str, Any] = {
+            "phase": transition.target,
+            "from": phase.id,
+            "event": transition.event,
+        }
+        if transition.target != phase.id:
+            return ledger.commit(_K.PHASE_ENTERED, now, by, None, EventData(data))
+        data["round"] = live.floor.round + 1
+        return ledger.commit(_K.ROUND_STARTED, now, by, None, EventData(data))
+    except Exception as exc:
+        raise ledger.refused(exc, by) from None
+    finally:
+        ledger.leave()
+
+
+def round_complete(live: LiveState) -> bool:
+    """The ``round_complete`` guard: true in phases without rounds."""
+    return not live.phase.rounds or live.floor.complete()
+
+
+#: How the engine evaluates each guard a chart may name (see ``chart.GUARDS``), and
+#: the id of the check that refuses a move when it does not hold.
+GUARDS = {"round_complete": (round_complete, checks.ROUND_COMPLETE)}
+
+
+def _choose(live: LiveState, by: str, to: str | None, action: str) -> Transition:
+    phase = live.phase
+    candidates = [t for t in phase.transitions if to is None or t.target == to]
+    if not candidates:
+        if phase.final and to is None:
+            why = f"{phase.name} is the last phase; end the session"
+        elif to is not None and to not in live.format.phases:
+            why = f"format {live.format.name!r} has no phase {to!r}"
+        else:
+            why = f"the chart has no transition from {phase.id!r} to {to!r}"
+        raise WrongPhase(by, action, checks.CHART, why)
+    failed: tuple[str, bool] | None = None
+    for transition in candidates:
+        for guard, expected in transition.guards:
+            if GUARDS[guard][0](live) is not expected:
+                failed = (guard, expected)
+                break
+        else:
+            return transition
+    assert failed is not None
+    guard, expected = failed
+    if guard == "round_complete" and expected:
+        waiting = live.floor.not_reached()
+        why = (
+            f"round {live.floor.round} of {phase.name} is not complete: "
+            f"{', '.join(waiting)} have not shared or passed; close the round to move on"
+        )
+    else:
+        why = f"guard {guard!r} is {not expected}"
+    raise WrongPhase(by, action, GUARDS[guard][1], why)
+
+
+def close_round(ledger: Ledger, by: str) -> Event:
+    """Close the round (see :meth:`peersupport.Session.close_round`)."""
+    ledger.enter(by, "close_round")
+    try:
+        live = ledger.live
+        checks.facilitator(live, by, "close_round", floor_action=True)
+        now = ledger.now()
+        phase, floor = live.phase, live.floor
+        if not phase.rounds:
+            raise WrongPhase(
+                by, "close_round", checks.ROUNDS, f"there are no rounds in {phase.name}"
+            )
+        if floor.complete():
+            raise AlreadyDone(
+                by, "close_round", checks.ROUNDS, f"round {floor.round} is already complete"
+            )
+        waiting = tuple(m for m in floor.not_reached() if m != floor.holder)
+        return ledger.commit(_K.ROUND_CLOSED, now, by, None, EventData({"not_reached": waiting}))
+    except Exception as exc:
+        raise ledger.refused(exc, by) from None
+    finally:
+        ledger.leave()
+
+
+def skip(ledger: Ledger, member: str, by: str) -> Event:
+    """Move the round past ``member`` (see :meth:`peersupport.Session.skip`)."""
+    ledger.enter(by, "skip")
+    try:
+        live = ledger.live
+        checks.facilitator(live, by, "skip", floor_action=True)
+        now = ledger.now()
+        phase, floor = live.phase, live.floor
+        if not phase.rounds:
+            raise WrongPhase(by, "skip", checks.ROUNDS, f"there are no rounds in {phase.name}")
+        if member not in floor.order or member in floor.had_turn or floor.closed:
+            raise AlreadyDone(
+                by,
+                "skip",
+                checks.ROUNDS,
+                f"{member} is not waiting for a turn in round {floor.round}",
+            )
+        return ledger.commit(_K.TURN_SKIPPED, now, by, member, _EMPTY)
+    except Exception as exc:
+        raise ledger.refused(exc, by) from None
+    finally:
+        ledger.leave()
+
+
+def pause(ledger: Ledger, by: str) -> Event:
+    """Pause the session (see :meth:`peersupport.Session.pause`)."""
+    ledger.enter(by, "pause")
+    try:
+        checks.facilitator(ledger.live, by, "pause", floor_action=True)
+        return ledger.commit(_K.PAUSED, ledger.now(), by, None, _EMPTY)
+    except Exception as exc:
+        raise ledger.refused(exc, by) from None
+    finally:
+        ledger.leave()
+
+
+def resume(ledger: Ledger, by: str) -> Event:
+    """Resume the session (see :meth:`peersupport.Session.resume`)."""
+    ledger.enter(by, "resume")
+    try:
+        live = ledger.live
+        checks.facilitator(live, by, "resume", floor_action=False)
+        now = ledger.now()
+        if live.status is not SessionStatus.PAUSED:
+            raise AlreadyDone(by, "resume", checks.PAUSED, "the session is not paused")
+        return ledger.commit(_K.RESUMED, now, by, None, _EMPTY)
+    except Exception as exc:
+        raise ledger.refused(exc, by) from None
+    finally:
+        ledger.leave()
+
+
+def end(ledger: Ledger, by: str) -> Event:
+    """End the session (see :meth:`peersupport.Session.end`)."""
+    ledger.enter(by, "end")
+    try:
+        live = ledger.live
+        checks.facilitator(live, by, "end", floor_action=False)
+        now = ledger.now()
+        data: dict[str, Any] = {"phase": live.phase.id}
+        if live.floor.holder is not None:
+            data.update(ledger.share_end(now))
+        return ledger.commit(_K.ENDED, now, by, None, EventData(data))
+    except Exception as exc:
+        raise ledger.refused(exc, by) from None
+    finally:
+        ledger.leave()
+
+
+def amend_agreement(ledger: Ledger, by: str, changes: dict[str, Any]) -> Event:
+    """Amend the agreement's settings (see :meth:`peersupport.Session.amend_agreement`)."""
+    ledger.enter(by, "amend_agreement")
+    try:
+        live = ledger.live
+        checks.facilitator(live, by, "amend_agreement", floor_action=True)
+        unknown = sorted(set(changes) - set(SETTINGS))
+        if unknown or not changes:
+            raise ValueError(
+                f"a session amends only {', '.join(SETTINGS)}; got {', '.join(unknown) or 'none'}"
+            )
+        amended = live.agreement.amend(**changes)  # validates before anything changes
+        now = ledger.now()
+        data = {"version": amended.version, **{k: getattr(amended, k) for k in changes}}
+        return ledger.commit(_K.AGREEMENT_AMENDED, now, by, None, EventData(data))
+    except Exception as exc:
+        raise ledger.refused(exc, by) from None
+    finally:
+        ledger.leave()

@@ -1,0 +1,396 @@
+"""The one table of event kinds: what each kind of event records, and who records it.
+
+:data:`KINDS` describes each :class:`~peersupport.engine.events.EventKind` once:
+which action records it and who acts, which lifecycle hook hears of it, what its
+data holds, whether it can move a deadline and whether it may happen while the
+session is paused. The fold, restore and verify, the JSON Lines reader, the
+plugin dispatcher, the report and the conformance kit all read this table.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import SimpleNamespace
+
+import attrs
+
+__all__ = [
+    "KINDS",
+    "K",
+    "LOG_VERSION",
+    "Actor",
+    "DataValue",
+    "EventKind",
+    "Field",
+    "KindSpec",
+    "Need",
+]
+
+#: Values an event's data may hold: ids, numbers, flags, ``None`` and tuples of ids.
+DataValue = str | int | float | bool | None | tuple[str, ...]
+
+LOG_VERSION = 2
+"""Version of the log format written by this release; ``opened`` records it as ``"log"``."""
+
+
+class EventKind(enum.StrEnum):
+    """What happened. ``peersupport.events.KINDS`` says what each kind records."""
+
+    OPENED = "opened"
+    ARRIVED = "arrived"
+    LEFT = "left"
+    CONSENTED = "consented"
+    AGREEMENT_AMENDED = "agreement_amended"
+    PHASE_ENTERED = "phase_entered"
+    ROUND_STARTED = "round_started"
+    ROUND_CLOSED = "round_closed"
+    TURN_SKIPPED = "turn_skipped"
+    CALLED_ON = "called_on"
+    SHARE_STARTED = "share_started"
+    SHARE_ENDED = "share_ended"
+    PASSED = "passed"
+    INTERJECTED = "interjected"
+    CROSS_TALK_BLOCKED = "cross_talk_blocked"
+    TIME_WARNING = "time_warning"
+    OVERTIME = "overtime"
+    PHASE_TIME_UP = "phase_time_up"
+    RULE_NOTICE = "rule_notice"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    ENDED = "ended"
+
+
+K = SimpleNamespace(**EventKind.__members__)
+"""The kinds as plain attributes (``K.SHARE_STARTED``), for the engine's hot path.
+
+Reading a member of an enum class goes through the enum's metaclass and costs
+several times a plain attribute; the engine reads kinds on every action.
+"""
+
+
+class Actor(enum.Enum):
+    """Who records an event of a kind."""
+
+    #: The member themself, or a facilitator acting for them (``by=``).
+    MEMBER = "member"
+    #: A present facilitator.
+    FACILITATOR = "facilitator"
+    #: The engine: no actor (deadlines, automatic roll-overs, notices, ``opened``).
+    ENGINE = "engine"
+
+
+class Need(enum.Enum):
+    """Whether an event of a kind names a member."""
+
+    #: It always concerns one member (``event.member`` is an id).
+    MEMBER = "a member"
+    #: It never does (``event.member`` is ``None``).
+    NOBODY = "nobody"
+    #: It may (a rule notice names the member of the event it follows, if any).
+    MAYBE = "maybe"
+
+
+class Field(enum.Enum):
+    """The type of one value in an event's data."""
+
+    ID = "an id"
+    IDS = "a list of ids"
+    NAME = "a name (phase, format, role, rule or chart event)"
+    FINGERPRINT = "a fingerprint"
+    SECONDS = "seconds"
+    TIME = "a time"
+    COUNT = "a whole number"
+    FLAG = "true or false"
+    FRACTION = "a fraction"
+    SETTING = "an agreement setting"
+    ANY = "a number, flag, id or list of ids"
+
+
+@attrs.frozen
+class KindSpec:
+    """What one kind of event is.
+
+    Attributes:
+        kind: The kind.
+        actors: Who may record it.
+        member: Whether it names a member.
+        action: The :class:`~peersupport.Session` method that records it with an
+            actor (``None``: only the engine records it).
+        hook: The lifecycle hook told about it (``None``: only ``event_recorded``).
+        data: Keys its data must have, with their types.
+        optional: Keys its data may have, with their types.
+        settings: Whether agreement settings may appear as further keys.
+        open_data: Whether any further keys may appear (a rule's own notice data).
+        moves_deadline: Whether it can change the next deadline.
+        while_paused: Whether it may happen while the session is paused.
+        summary: One line on what it records, for docs and reports.
+    """
+
+    kind: EventKind
+    actors: frozenset[Actor]
+    member: Need
+    action: str | None
+    hook: str | None
+    data: Mapping[str, Field]
+    optional: Mapping[str, Field]
+    settings: bool
+    open_data: bool
+    moves_deadline: bool
+    while_paused: bool
+    summary: str
+
+
+_M, _F, _E = Actor.MEMBER, Actor.FACILITATOR, Actor.ENGINE
+
+
+def _spec(
+    kind: EventKind,
+    actors: tuple[Actor, ...],
+    action: str | None,
+    hook: str | None,
+    summary: str,
+    *,
+    data: Mapping[str, Field] | None = None,
+    optional: Mapping[str, Field] | None = None,
+    settings: bool = False,
+    open_data: bool = False,
+    moves_deadline: bool = True,
+    while_paused: bool = False,
+    member: Need = Need.MEMBER,
+) -> KindSpec:
+    return KindSpec(
+        kind,
+        frozenset(actors),
+        member,
+        action,
+        hook,
+        dict(data or {}),
+        dict(optional or {}),
+        settings,
+        open_data,
+        moves_deadline,
+        while_paused,
+        summary,
+    )
+
+
+_K = EventKind
+
+KINDS: Mapping[EventKind, KindSpec] = {
+    s.kind: s
+    for s in (
+        _spec(
+            _K.OPENED,
+            (_E,),
+            None,
+            "session_opened",
+            "the session opened: log version, format and chart fingerprint, group "
+            "fingerprint, first phase, and the agreement in force",
+            data={
+                "log": Field.COUNT,
+                "format": Field.NAME,
+                "chart": Field.FINGERPRINT,
+                "group": Field.FINGERPRINT,
+                "phase": Field.NAME,
+                "agreement": Field.COUNT,
+            },
+            settings=True,
+            while_paused=True,
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.ARRIVED,
+            (_M,),
+            "arrive",
+            None,
+            "a member or visitor arrived (a visitor with their role)",
+            optional={"role": Field.NAME},
+            moves_deadline=False,
+            while_paused=True,
+        ),
+        _spec(
+            _K.LEFT,
+            (_M,),
+            "leave",
+            None,
+            "a member left; a share they held ended with them",
+            optional={"duration": Field.SECONDS, "overtime": Field.SECONDS},
+            while_paused=True,
+        ),
+        _spec(
+            _K.CONSENTED,
+            (_M,),
+            "consent",
+            None,
+            "a member consented to the agreement version in force",
+            data={"version": Field.COUNT},
+            moves_deadline=False,
+            while_paused=True,
+        ),
+        _spec(
+            _K.AGREEMENT_AMENDED,
+            (_F,),
+            "amend_agreement",
+            None,
+            "the facilitator amended the agreement's settings to a new version",
+            data={"version": Field.COUNT},
+            settings=True,
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.PHASE_ENTERED,
+            (_F,),
+            "advance",
+            "phase_entered",
+            "the facilitator moved the session to another phase",
+            data={"phase": Field.NAME, "from": Field.NAME, "event": Field.NAME},
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.ROUND_STARTED,
+            (_F, _E),
+            "new_round",
+            "phase_entered",
+            "a new round started in the phase: by the facilitator, or by itself "
+            "(automatic) when a round was complete and someone took a turn",
+            data={"phase": Field.NAME, "round": Field.COUNT},
+            optional={"from": Field.NAME, "event": Field.NAME, "automatic": Field.FLAG},
+            moves_deadline=False,
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.ROUND_CLOSED,
+            (_F,),
+            "close_round",
+            None,
+            "the facilitator closed the round; who was not reached is listed",
+            data={"not_reached": Field.IDS},
+            moves_deadline=False,
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.TURN_SKIPPED,
+            (_F,),
+            "skip",
+            None,
+            "the facilitator moved the round past a member",
+            moves_deadline=False,
+        ),
+        _spec(
+            _K.CALLED_ON,
+            (_M, _F),
+            "call_on",
+            None,
+            "someone was called on (or tagged) to take the floor next",
+            moves_deadline=False,
+        ),
+        _spec(
+            _K.SHARE_STARTED,
+            (_M,),
+            "start_share",
+            "share_started",
+            "a member took the floor",
+        ),
+        _spec(
+            _K.SHARE_ENDED,
+            (_M, _E),
+            "end_share",
+            "share_ended",
+            "a share ended: the member or a facilitator ended it, or the hard cap did",
+            data={"duration": Field.SECONDS},
+            optional={"rule": Field.NAME, "overtime": Field.SECONDS},
+        ),
+        _spec(
+            _K.PASSED,
+            (_M,),
+            "pass_turn",
+            "passed",
+            "a member passed their turn",
+            moves_deadline=False,
+        ),
+        _spec(
+            _K.INTERJECTED,
+            (_M,),
+            "interject",
+            None,
+            "a member spoke while someone else held the floor, where cross-talk is allowed",
+            data={"holder": Field.ID},
+            moves_deadline=False,
+        ),
+        _spec(
+            _K.CROSS_TALK_BLOCKED,
+            (_M,),
+            "interject",
+            "rule_breach_attempted",
+            "an interjection was blocked by no-cross-talk (the attempt is recorded)",
+            data={"rule": Field.NAME, "holder": Field.ID},
+            moves_deadline=False,
+        ),
+        _spec(
+            _K.TIME_WARNING,
+            (_E,),
+            None,
+            "time_warning",
+            "a share reached its warning point",
+            data={"rule": Field.NAME},
+        ),
+        _spec(
+            _K.OVERTIME,
+            (_E,),
+            None,
+            "time_warning",
+            "a share ran past its (soft) limit",
+            data={"rule": Field.NAME, "limit": Field.SECONDS},
+        ),
+        _spec(
+            _K.PHASE_TIME_UP,
+            (_E,),
+            None,
+            "time_warning",
+            "a phase used up its time budget",
+            data={"phase": Field.NAME, "budget": Field.SECONDS},
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.RULE_NOTICE,
+            (_E,),
+            None,
+            "rule_breach_attempted",
+            "a rule noticed something after an event (e.g. share-the-air)",
+            data={"rule": Field.NAME},
+            open_data=True,
+            while_paused=True,
+            member=Need.MAYBE,
+        ),
+        _spec(
+            _K.PAUSED,
+            (_F,),
+            "pause",
+            "session_paused",
+            "the facilitator paused the session; timers stop",
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.RESUMED,
+            (_F,),
+            "resume",
+            "session_resumed",
+            "the facilitator resumed the session; timers go on",
+            while_paused=True,
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.ENDED,
+            (_F,),
+            "end",
+            "session_ended",
+            "the facilitator ended the session; a share in progress ended with it",
+            data={"phase": Field.NAME},
+            optional={"duration": Field.SECONDS, "overtime": Field.SECONDS},
+            while_paused=True,
+            member=Need.NOBODY,
+        ),
+    )
+}
+"""Every kind of event, described once (see :class:`KindSpec`)."""

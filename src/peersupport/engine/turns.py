@@ -1,0 +1,325 @@
+"""The members' actions: arrive, leave, consent, share, pass, interject, call on.
+
+Each function is one action of :class:`~peersupport.Session`, from its checks to
+its commit (see the session's module docs for the order of the checks). An
+automatic round roll-over is checked on the floor as it will be after the
+roll-over and committed together with the turn that starts the new round.
+"""
+
+from __future__ import annotations
+
+from peersupport.engine import checks
+from peersupport.engine.events import EMPTY, Event, EventData, EventKind
+from peersupport.engine.kinds import K
+from peersupport.engine.ledger import Ledger
+from peersupport.engine.state import SessionStatus
+from peersupport.errors import (
+    AlreadyDone,
+    CrossTalkBlocked,
+    NotAMember,
+    NotYourTurn,
+    PermissionDenied,
+)
+from peersupport.validate import check_id
+from peersupport.values import Role
+
+__all__ = [
+    "arrive",
+    "call_on",
+    "consent",
+    "end_share",
+    "interject",
+    "leave",
+    "pass_turn",
+    "start_share",
+]
+
+_K = K
+_OPEN = SessionStatus.OPEN
+
+
+def _begin_turn(ledger: Ledger, action: str, member: str, by: str | None) -> tuple[Role, float]:
+    """Running, who, present, observers-listen: the checks before any turn."""
+    live = ledger.live
+    actor = member if by is None else by
+    if live.status is not _OPEN:
+        checks.running(live, actor, action, floor_action=True)
+    now = ledger.now()
+    role = live.roles.get(member)  # everyone present has arrived, with their role
+    if role is None or by is not None or member not in live.present:
+        role = checks.who(live, action, member, by)
+        checks.present(live, actor, action, member)
+    live.format.always_on.observers_listen.check(ledger.owner, action, member, now)
+    return role, now
+
+
+def _round_turn(ledger: Ledger, action: str, member: str, role: Role, now: float) -> None:
+    """One turn per round (every phase with rounds), the policy, and the phase's rules."""
+    session, live = ledger.owner, ledger.live
+    phase, floor, always = live.phase, live.floor, live.format.always_on
+    if phase.rounds:
+        always.one_share_per_round.check(session, action, member, now)
+        if floor.closed:
+            raise NotYourTurn(
+                member,
+                action,
+                checks.ROUND_CLOSED,
+                f"round {floor.round} of {phase.name} was closed by the facilitator",
+            )
+    if action == "start_share":
+        phase.policy.check_take_floor(session, member, role)
+    else:
+        phase.policy.check_pass(session, member, role)
+        always.right_to_pass.check(session, action, member, now)
+    for rule in phase.rules_for.get(action, ()):
+        rule.check(session, action, member, now)
+
+
+def _call_checks(ledger: Ledger, by: str, by_role: Role, member: str, now: float) -> None:
+    """The policy's say on who calls whom, then one turn per round for the one called."""
+    session, phase = ledger.owner, ledger.live.phase
+    phase.policy.check_call_on(session, by, by_role, member)
+    if phase.rounds:
+        session.format.always_on.one_share_per_round.check(session, "call_on", member, now)
+
+
+def _turn(
+    ledger: Ledger,
+    kind: EventKind,
+    actor: str,
+    member: str,
+    role: Role,
+    now: float,
+) -> Event:
+    """Check a turn (or a call) and commit it, after an automatic roll-over if one is due."""
+    live = ledger.live
+    floor, phase = live.floor, live.phase
+    action = _ACTION[kind]
+    rolling = phase.auto_rollover and floor.complete()
+    if rolling:
+        saved = floor.save()
+        floor.new_round(floor.round + 1, live.round_order())
+    try:
+        if kind is _K.CALLED_ON:
+            _call_checks(ledger, actor, role, member, now)
+        else:
+            _round_turn(ledger, action, member, role, now)
+    finally:
+        if rolling:
+            floor.restore(saved)
+    if not rolling:
+        return ledger.commit(kind, now, actor, member, EMPTY)
+    mark = len(ledger.events)
+    data = EventData({"phase": phase.id, "round": floor.round + 1, "automatic": True})
+    ledger.commit(_K.ROUND_STARTED, now, None, None, data)
+    return ledger.commit(kind, now, actor, member, EMPTY, since=mark)
+
+
+_ACTION = {_K.SHARE_STARTED: "start_share", _K.PASSED: "pass_turn", _K.CALLED_ON: "call_on"}
+
+
+def start_share(ledger: Ledger, member: str, by: str | None) -> Event:
+    """``member`` takes the floor (see :meth:`peersupport.Session.start_share`)."""
+    actor = member if by is None else by
+    ledger.enter(actor, "start_share")
+    try:
+        role, now = _begin_turn(ledger, "start_share", member, by)
+        live = ledger.live
+        live.format.always_on.consent.check(ledger.owner, "start_share", member, now)
+        if live.floor.holder is not None:
+            checks.floor_free(live, actor, "start_share")
+        return _turn(ledger, _K.SHARE_STARTED, actor, member, role, now)
+    except Exception as exc:
+        raise ledger.refused(exc, actor) from None
+    finally:
+        ledger.leave()
+
+
+def pass_turn(ledger: Ledger, member: str, by: str | None) -> Event:
+    """``member`` passes (see :meth:`peersupport.Session.pass_turn`)."""
+    actor = member if by is None else by
+    ledger.enter(actor, "pass_turn")
+    try:
+        role, now = _begin_turn(ledger, "pass_turn", member, by)
+        if ledger.live.floor.holder is not None:
+            checks.floor_free(ledger.live, actor, "pass_turn")
+        return _turn(ledger, _K.PASSED, actor, member, role, now)
+    except Exception as exc:
+        raise ledger.refused(exc, actor) from None
+    finally:
+        ledger.leave()
+
+
+def end_share(ledger: Ledger, member: str, by: str | None) -> Event:
+    """``member``'s share ends (see :meth:`peersupport.Session.end_share`)."""
+    actor = member if by is None else by
+    ledger.enter(actor, "end_share")
+    try:
+        live = ledger.live
+        if live.status is not _OPEN:
+            checks.running(live, actor, "end_share", floor_action=True)
+        now = ledger.now()
+        if by is not None or member not in live.roles:
+            checks.who(live, "end_share", member, by)
+        if live.floor.holder != member:
+            raise NotYourTurn(
+                actor, "end_share", checks.ONE_VOICE_AT_A_TIME, f"{member} does not hold the floor"
+            )
+        return ledger.commit(_K.SHARE_ENDED, now, actor, member, ledger.share_end(now))
+    except Exception as exc:
+        raise ledger.refused(exc, actor) from None
+    finally:
+        ledger.leave()
+
+
+def interject(ledger: Ledger, member: str, by: str | None) -> Event:
+    """``member`` speaks out of turn (see :meth:`peersupport.Session.interject`)."""
+    actor = member if by is None else by
+    ledger.enter(actor, "interject")
+    try:
+        session, live = ledger.owner, ledger.live
+        _role, now = _begin_turn(ledger, "interject", member, by)
+        holder = live.floor.holder
+        if holder is None:
+            raise NotYourTurn(
+                actor,
+                "interject",
+                checks.ONE_VOICE_AT_A_TIME,
+                "nobody holds the floor; take the floor",
+            )
+        if holder == member:
+            raise AlreadyDone(
+                actor, "interject", checks.ONE_VOICE_AT_A_TIME, f"{member} holds the floor"
+            )
+        always = session.format.always_on
+        rule = always.no_cross_talk
+        if not rule.allows(live.phase, live.agreement):
+            data = EventData({"rule": rule.id, "holder": holder})
+            event = ledger.commit(_K.CROSS_TALK_BLOCKED, now, actor, member, data)
+            raise CrossTalkBlocked(
+                actor,
+                "interject",
+                rule.id,
+                f"{holder} holds the floor and cross-talk is not allowed in "
+                f"{live.phase.name}; the attempt was recorded",
+                event,
+            )
+        always.consent.check(session, "interject", member, now)
+        for extra in live.phase.rules_for.get("interject", ()):
+            extra.check(session, "interject", member, now)
+        return ledger.commit(_K.INTERJECTED, now, actor, member, EventData({"holder": holder}))
+    except Exception as exc:
+        raise ledger.refused(exc, actor) from None
+    finally:
+        ledger.leave()
+
+
+def call_on(ledger: Ledger, member: str, by: str) -> Event:
+    """``by`` calls on ``member`` (see :meth:`peersupport.Session.call_on`)."""
+    ledger.enter(by, "call_on")
+    try:
+        live = ledger.live
+        checks.running(live, by, "call_on", floor_action=True)
+        now = ledger.now()
+        by_role = checks.who(live, "call_on", by, None)
+        checks.present(live, by, "call_on", by)
+        role = live.role_of(member)
+        if role is None:
+            checks.outsider(live, by, "call_on", member)
+        checks.present(live, by, "call_on", member)
+        if role not in live.phase.eligible:
+            raise PermissionDenied(
+                by, "call_on", checks.ELIGIBLE, f"{member} does not take turns in {live.phase.name}"
+            )
+        checks.floor_free(live, by, "call_on")
+        return _turn(ledger, _K.CALLED_ON, by, member, by_role, now)
+    except Exception as exc:
+        raise ledger.refused(exc, by) from None
+    finally:
+        ledger.leave()
+
+
+def arrive(ledger: Ledger, member: str, by: str | None, role: Role | str | None) -> Event:
+    """``member`` arrives (see :meth:`peersupport.Session.arrive`)."""
+    actor = member if by is None else by
+    ledger.enter(actor, "arrive")
+    try:
+        live = ledger.live
+        checks.running(live, actor, "arrive", floor_action=False)
+        now = ledger.now()
+        if by is not None and by != member:
+            checks.stand_in(live, by, member, "arrive", "sign in")
+            checks.present(live, by, "arrive", by)
+        data = EMPTY
+        if live.role_of(member) is None:
+            if live.group.closed:
+                checks.outsider(live, actor, "arrive", member)
+            data = EventData({"role": _visitor(actor, member, role).value})
+        if member in live.present:
+            raise AlreadyDone(actor, "arrive", checks.PRESENT, f"{member} is already present")
+        return ledger.commit(_K.ARRIVED, now, actor, member, data)
+    except Exception as exc:
+        raise ledger.refused(exc, actor) from None
+    finally:
+        ledger.leave()
+
+
+def _visitor(actor: str, member: str, role: Role | str | None) -> Role:
+    try:
+        check_id(member, "a visitor's id")
+    except ValueError as exc:
+        raise NotAMember(actor, "arrive", checks.MEMBER_ID, str(exc)) from None
+    try:
+        visitor = Role.NEWCOMER if role is None else Role(role)
+    except ValueError:
+        raise PermissionDenied(
+            actor, "arrive", checks.VISITOR_ROLE, f"{role!r} is not a role"
+        ) from None
+    if visitor.facilitates:
+        raise PermissionDenied(
+            actor, "arrive", checks.VISITOR_ROLE, "a visitor cannot arrive as a facilitator"
+        )
+    return visitor
+
+
+def leave(ledger: Ledger, member: str, by: str | None) -> Event:
+    """``member`` leaves (see :meth:`peersupport.Session.leave`)."""
+    actor = member if by is None else by
+    ledger.enter(actor, "leave")
+    try:
+        live = ledger.live
+        checks.running(live, actor, "leave", floor_action=False)
+        now = ledger.now()
+        checks.who(live, "leave", member, by)
+        checks.present(live, actor, "leave", member)
+        data = ledger.share_end(now) if live.floor.holder == member else EMPTY
+        return ledger.commit(_K.LEFT, now, actor, member, data)
+    except Exception as exc:
+        raise ledger.refused(exc, actor) from None
+    finally:
+        ledger.leave()
+
+
+def consent(ledger: Ledger, member: str, by: str | None) -> Event:
+    """``member`` consents (see :meth:`peersupport.Session.consent`)."""
+    actor = member if by is None else by
+    ledger.enter(actor, "consent")
+    try:
+        live = ledger.live
+        checks.running(live, actor, "consent", floor_action=False)
+        now = ledger.now()
+        checks.who(live, "consent", member, by)
+        checks.present(live, actor, "consent", member)
+        version = live.agreement.version
+        if live.consents.get(member) == version:
+            raise AlreadyDone(
+                actor,
+                "consent",
+                checks.ALREADY_CONSENTED,
+                f"{member} already consented to agreement v{version}",
+            )
+        return ledger.commit(_K.CONSENTED, now, actor, member, EventData({"version": version}))
+    except Exception as exc:
+        raise ledger.refused(exc, actor) from None
+    finally:
+        ledger.leave()

@@ -1,0 +1,354 @@
+"""Domain values: members, roles, the group and its agreement.
+
+All types here are frozen attrs classes: a group or an agreement never changes in
+place. Amending the agreement returns a new version; adding a member returns a
+new group.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from peersupport.validate import brief, check_fraction, check_id, check_seconds
+
+__all__ = [
+    "DEFAULT_GUIDELINES",
+    "FACILITATING",
+    "SETTINGS",
+    "TAKING_TURNS",
+    "Agreement",
+    "Group",
+    "Member",
+    "Role",
+    "fingerprint",
+]
+
+#: Guidelines read aloud when a group does not write its own.
+DEFAULT_GUIDELINES: tuple[str, ...] = (
+    "What is said here stays here (except when someone's safety is at risk).",
+    "One voice at a time; only the person sharing speaks.",
+    "Share the air: nobody shares twice before everyone has shared or passed.",
+    "It's OK to pass or just listen.",
+    "Use I-statements; no advice unless asked.",
+    "We start and end on time.",
+)
+
+_MAX_NAME = 40
+
+
+class Role(enum.StrEnum):
+    """A person's role in a group.
+
+    Facilitators and co-facilitators guide the process and are participants too;
+    members and newcomers take part in rounds (newcomers are never pressed to
+    speak); observers listen and never take the floor.
+    """
+
+    FACILITATOR = "facilitator"
+    CO_FACILITATOR = "co-facilitator"
+    MEMBER = "member"
+    NEWCOMER = "newcomer"
+    OBSERVER = "observer"
+
+    @property
+    def facilitates(self) -> bool:
+        """Whether this role may run the session (advance, close rounds, pause...)."""
+        return self in FACILITATING
+
+    @property
+    def takes_turns(self) -> bool:
+        """Whether people with this role are offered the floor in rounds."""
+        return self in TAKING_TURNS
+
+
+FACILITATING = frozenset({Role.FACILITATOR, Role.CO_FACILITATOR})
+"""The roles that run a session (``role in FACILITATING`` is ``role.facilitates``)."""
+TAKING_TURNS = frozenset(Role) - {Role.OBSERVER}
+"""The roles offered the floor in rounds (``role in TAKING_TURNS`` is ``role.takes_turns``)."""
+
+
+def _check_id(_inst: object, attr: attrs.Attribute[str], value: str) -> None:
+    check_id(value, "a member id")
+
+
+def _check_display_name(_inst: object, _attr: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"a member's name must be a non-empty string, got {value!r}")
+    if len(value) > _MAX_NAME or "\n" in value or "@" in value:
+        raise ValueError(
+            f"a member's name is a first name or pseudonym only (at most {_MAX_NAME} "
+            f"characters, one line, no e-mail address), got {value!r}"
+        )
+
+
+@attrs.frozen
+class Member:
+    """A person in a group, known by a stable id and a display name.
+
+    The display name is a first name or a pseudonym, never more: peer-support
+    groups keep members anonymous, so there is no field for a surname, e-mail or
+    phone number.
+
+    Attributes:
+        id: Stable identifier used in events and logs (e.g. ``"al"``).
+        name: First name or pseudonym shown to people (e.g. ``"Al"``).
+    """
+
+    id: str = attrs.field(validator=_check_id)
+    name: str = attrs.field(validator=_check_display_name)
+
+
+def _seconds_or_none(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        check_seconds(value, f"agreement {attr.name}")
+
+
+def _fraction_or_none(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        check_fraction(value, f"agreement {attr.name}")
+
+
+def _flag(_inst: object, attr: attrs.Attribute[Any], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"agreement {attr.name} must be True or False, got {brief(value)}")
+
+
+#: At most this many guidelines, each at most ``_MAX_GUIDELINE`` characters.
+_MAX_GUIDELINES = 100
+_MAX_GUIDELINE = 1_000
+
+
+def _guidelines(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise ValueError("agreement guidelines must be a list of strings, not one string")
+    lines = tuple(value)
+    if len(lines) > _MAX_GUIDELINES:
+        raise ValueError(f"an agreement has at most {_MAX_GUIDELINES} guidelines")
+    for line in lines:
+        if not isinstance(line, str) or not line.strip() or len(line) > _MAX_GUIDELINE:
+            raise ValueError(
+                f"each guideline must be a non-empty string of at most {_MAX_GUIDELINE} "
+                f"characters, got {brief(line)}"
+            )
+    return lines
+
+
+def _version(_inst: object, _attr: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+        raise ValueError(f"agreement version must be a whole number from 1, got {brief(value)}")
+
+
+@attrs.frozen
+class Agreement:
+    """The group's agreement: machine-enforced settings plus guidelines read aloud.
+
+    Agreements are versioned. :meth:`amend` returns a new version, and every
+    member must consent to that version before taking the floor again.
+
+    Settings in seconds must be finite, more than 0 and at most one day
+    (:data:`peersupport.validate.MAX_SECONDS`); anything else raises
+    ``ValueError`` naming the setting.
+
+    Attributes:
+        share_limit: Seconds a share may last (``None``: no limit).
+        warn_at: Seconds into a share when the time warning is given
+            (``None``: no warning). Must come before ``share_limit``.
+        hard_cap: If true the engine ends a share at the limit; if false the
+            share runs into recorded overtime and the facilitator moves on.
+        cross_talk: Whether cross-talk is allowed in phases that permit it.
+        may_pass: Whether members may pass their turn (newcomers always may).
+        reserved_time: Seconds at the end of a phase's budget reserved for members
+            who have not shared yet, where a phase applies ``reserved-time``.
+        share_the_air: Part of a phase's speaking time (0 to 1) above which a
+            member gets a ``share-the-air`` notice, where a phase applies it.
+        guidelines: The guidelines read aloud at the opening (at most 100, each
+            at most 1,000 characters).
+        version: Version number, starting at 1.
+    """
+
+    share_limit: float | None = attrs.field(default=300.0, validator=_seconds_or_none)
+    warn_at: float | None = attrs.field(default=240.0, validator=_seconds_or_none)
+    hard_cap: bool = attrs.field(default=False, validator=_flag)
+    cross_talk: bool = attrs.field(default=False, validator=_flag)
+    may_pass: bool = attrs.field(default=True, validator=_flag)
+    reserved_time: float | None = attrs.field(default=None, validator=_seconds_or_none)
+    share_the_air: float | None = attrs.field(default=0.4, validator=_fraction_or_none)
+    guidelines: tuple[str, ...] = attrs.field(default=DEFAULT_GUIDELINES, converter=_guidelines)
+    version: int = attrs.field(default=1, validator=_version)
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            self.warn_at is not None
+            and self.share_limit is not None
+            and self.warn_at >= self.share_limit
+        ):
+            raise ValueError(
+                f"agreement v{self.version}: the warning ({self.warn_at:g} s) must come "
+                f"before the share limit ({self.share_limit:g} s)"
+            )
+
+    def amend(self, **changes: Any) -> Agreement:
+        """Return the next version of this agreement with ``changes`` applied.
+
+        Args:
+            **changes: New values for any setting or the guidelines.
+
+        Returns:
+            A new agreement whose version is one higher.
+
+        Raises:
+            ValueError: If a change names an unknown field or is invalid.
+        """
+        if "version" in changes:
+            raise ValueError("the version of an amended agreement is set automatically")
+        known = {a.name for a in attrs.fields(Agreement)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown agreement setting(s): {', '.join(unknown)}")
+        return attrs.evolve(self, version=self.version + 1, **changes)
+
+    def settings(self) -> dict[str, float | bool | None]:
+        """The machine-enforced settings (everything but guidelines and version)."""
+        return {name: getattr(self, name) for name in SETTINGS}
+
+    def canonical(self) -> dict[str, Any]:
+        """Everything that identifies this version, as plain JSON values (for fingerprints)."""
+        return {**self.settings(), "guidelines": list(self.guidelines), "version": self.version}
+
+
+#: Names of the agreement's machine-enforced settings, in a fixed order.
+SETTINGS = (
+    "share_limit",
+    "warn_at",
+    "hard_cap",
+    "cross_talk",
+    "may_pass",
+    "reserved_time",
+    "share_the_air",
+)
+
+
+def fingerprint(canonical: Any) -> str:
+    """The first 16 hex digits of the SHA-256 of ``canonical`` as compact, sorted JSON."""
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+
+
+def _roles_converter(
+    value: Mapping[Member, Role] | Iterable[tuple[Member, Role]],
+) -> dict[Member, Role]:
+    items = value.items() if isinstance(value, Mapping) else value
+    return {member: Role(role) for member, role in items}
+
+
+@attrs.frozen
+class Group:
+    """A peer-support group: its members with their roles, and its agreement.
+
+    Attributes:
+        name: The group's name, e.g. ``"Thursday circle"``.
+        roles: Each member mapped to their role (in a session, seats follow arrival order).
+        agreement: The group's current agreement.
+        closed: A closed group refuses people who are not in ``roles``; an open
+            group lets visitors arrive (as newcomers unless told otherwise).
+        default_format: Name of the session format the group usually runs.
+
+    Raises:
+        ValueError: If no member is a facilitator or two members share an id.
+    """
+
+    name: str
+    roles: Mapping[Member, Role] = attrs.field(converter=_roles_converter)
+    agreement: Agreement = attrs.field(factory=Agreement)
+    closed: bool = True
+    default_format: str = "sharing-circle"
+    _by_id: dict[str, tuple[Member, Role]] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+    _fingerprint: str = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _facilitators: tuple[Member, ...] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name or not self.name.strip():
+            raise ValueError("a group needs a name")
+        by_id: dict[str, tuple[Member, Role]] = {}
+        for member, role in self.roles.items():
+            if not isinstance(member, Member):
+                raise ValueError(f"group {self.name!r}: {member!r} is not a Member")
+            if member.id in by_id:
+                raise ValueError(
+                    f"group {self.name!r}: duplicate member id {member.id!r} "
+                    f"({by_id[member.id][0].name!r} and {member.name!r})"
+                )
+            by_id[member.id] = (member, role)
+        if not any(role.facilitates for role in self.roles.values()):
+            raise ValueError(
+                f"group {self.name!r} has no facilitator: give at least one member "
+                "Role.FACILITATOR or Role.CO_FACILITATOR"
+            )
+        object.__setattr__(self, "_by_id", by_id)
+        object.__setattr__(self, "_fingerprint", fingerprint(self.canonical()))
+        facilitators = tuple(m for m, r in self.roles.items() if r.facilitates)
+        object.__setattr__(self, "_facilitators", facilitators)
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(self.roles.items()), self.agreement, self.closed))
+
+    def canonical(self) -> dict[str, Any]:
+        """What a session depends on, as plain JSON values: ids, roles, closed, agreement.
+
+        Display names and the group's name are left out: they are personal or
+        cosmetic, and renaming someone must not orphan the group's logs.
+        """
+        return {
+            "members": [[m.id, r.value] for m, r in self.roles.items()],
+            "closed": self.closed,
+            "agreement": self.agreement.canonical(),
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of :meth:`canonical`, recorded in each session's ``opened`` event."""
+        return self._fingerprint
+
+    @property
+    def members(self) -> tuple[Member, ...]:
+        """All members in seat order."""
+        return tuple(self.roles)
+
+    def member(self, member_id: str) -> Member:
+        """Return the member with this id.
+
+        Raises:
+            KeyError: If no member has this id.
+        """
+        return self._by_id[member_id][0]
+
+    def role_of(self, member_id: str) -> Role | None:
+        """Return the role of the member with this id, or ``None`` if not in the group."""
+        entry = self._by_id.get(member_id)
+        return None if entry is None else entry[1]
+
+    def __contains__(self, member_id: object) -> bool:
+        return member_id in self._by_id
+
+    @property
+    def facilitators(self) -> tuple[Member, ...]:
+        """Members who may run a session (facilitators and co-facilitators)."""
+        return self._facilitators
+
+    def with_member(self, member: Member, role: Role = Role.MEMBER) -> Group:
+        """Return a new group with ``member`` added (or their role changed)."""
+        roles = {m: r for m, r in self.roles.items() if m.id != member.id}
+        roles[member] = role
+        return attrs.evolve(self, roles=roles)
+
+    def with_agreement(self, agreement: Agreement) -> Group:
+        """Return a new group using ``agreement`` (e.g. the result of :meth:`Agreement.amend`)."""
+        return attrs.evolve(self, agreement=agreement)

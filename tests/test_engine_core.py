@@ -1,0 +1,477 @@
+"""Engine core: atomic actions, safe hooks, validated input, rules in the registry, threads."""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import pytest
+
+import peersupport as ps
+from people import T0, make_group
+
+K = ps.EventKind
+
+
+def snapshot(session):
+    return session.state, list(session.events)
+
+
+class BrokenNotice(ps.Rule):
+    """A rule whose notice raises (or returns what it is given)."""
+
+    id = "broken-notice"
+    watches = frozenset({K.SHARE_ENDED})
+
+    def __init__(self, error: BaseException | None = None, data: Any = None) -> None:
+        self.error = error
+        self.data = data
+
+    def notice(self, session, event):
+        if self.error is not None:
+            raise self.error
+        return self.data
+
+
+class Chart(ps.FormatChart):
+    """Opening, then a seat-order round that names the rule under test."""
+
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    sharing = ps.Phase("Sharing", policy="seat-order", rules=("broken-notice",))
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = opening.to(sharing) | sharing.to(closing, cond="round_complete")
+
+
+def session_with(rule: ps.Rule, clock: ps.ManualClock) -> ps.Session:
+    rules = {**ps.plugins.registry().rules}
+    fmt = ps.Format.from_chart(
+        "broken",
+        Chart,
+        rules={**{k: v.item for k, v in rules.items()}, rule.id: rule},
+    )
+    s = ps.Session(make_group(), fmt, clock=clock, hooks=False)
+    for m in ("dee", "al", "bo"):
+        s.arrive(m)
+        s.consent(m)
+    s.advance(by="dee")
+    s.start_share("al")
+    clock.advance(30)
+    return s
+
+
+class TestAtomicActions:
+    """An action appends all of its events and changes, or none."""
+
+    def test_a_notice_that_raises_changes_nothing(self, clock):
+        """A plugin rule whose notice() raises: PluginError naming it, and nothing recorded."""
+        s = session_with(BrokenNotice(RuntimeError("oops")), clock)
+        before = snapshot(s)
+        with pytest.raises(ps.PluginError, match=r"rule 'broken-notice'.*RuntimeError: oops"):
+            s.end_share("al")
+        assert snapshot(s) == before
+        clock.advance(1)
+        with pytest.raises(ps.PluginError):
+            s.end_share("al")  # the rule still raises; the session is still consistent
+        assert s.state.floor.holder == "al"
+        assert ps.Session.restore(s.group, s.format, s.events).state == s.state
+
+    def test_keyboard_interrupt_changes_nothing(self, clock):
+        """A KeyboardInterrupt in the middle of recording leaves the session as it was."""
+        rule = BrokenNotice(KeyboardInterrupt())
+        s = session_with(rule, clock)
+        before = snapshot(s)
+        with pytest.raises(KeyboardInterrupt):
+            s.end_share("al")
+        assert snapshot(s) == before
+        rule.error = None
+        event = s.end_share("al")  # the session goes on
+        assert event.kind is K.SHARE_ENDED
+        assert ps.Session.restore(s.group, s.format, s.events).state == s.state
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {"said": "I felt awful when my sister called"},
+            {"part": float("nan")},
+            {"note": ["not an id list"]},
+            {"deep": {"nested": 1}},
+        ],
+    )
+    def test_a_notice_cannot_put_free_text_into_the_log(self, clock, data):
+        """Notice data must be ids, names, numbers or flags; anything else is refused."""
+        s = session_with(BrokenNotice(data=data), clock)
+        before = snapshot(s)
+        with pytest.raises(ps.PluginError, match="broken-notice"):
+            s.end_share("al")
+        assert snapshot(s) == before
+
+    def test_a_policy_that_raises_is_named(self, clock, added):
+        """A turn policy whose check raises something else than a refusal: PluginError."""
+
+        class Crashes(ps.TurnPolicy):
+            name = "crashes"
+
+            def check_take_floor(self, session, member, role):
+                raise ZeroDivisionError("bug")
+
+        class Plugin:
+            @ps.hookimpl
+            def register_turn_policies(self, register):
+                register(Crashes())
+
+        added(Plugin(), "crashing-policy")
+
+        class CrashChart(ps.FormatChart):
+            a = ps.Phase("A", policy="crashes", initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        s = ps.Session(make_group(), ps.Format.from_chart("crash", CrashChart), clock=clock)
+        s.arrive("al")
+        s.consent("al")
+        before = snapshot(s)
+        with pytest.raises(
+            ps.PluginError, match="turn policy 'crashes' of plugin 'crashing-policy'"
+        ):
+            s.start_share("al")
+        assert snapshot(s) == before
+
+    def test_an_automatic_rollover_and_its_turn_are_one(self, make_session, popcorn, clock):
+        """A refused turn does not leave the automatic roll-over it would have started."""
+        s = make_session(popcorn, arrive=["dee", "al", "bo", "ob"])
+        s.advance(by="dee")
+        for m in ("al", "bo", "dee"):
+            s.pass_turn(m)
+        before = snapshot(s)
+        with pytest.raises(ps.PermissionDenied, match="observers-listen"):
+            s.start_share("ob")  # refused after the roll-over was checked
+        assert snapshot(s) == before
+        s.start_share("bo")
+        kinds = [e.kind for e in s.events[-2:]]
+        assert kinds == [K.ROUND_STARTED, K.SHARE_STARTED]
+
+
+class TestHooks:
+    """Hooks are told after the action, in log order, with immutable values."""
+
+    def test_hooks_get_a_read_only_view_in_log_order(self, added, clock, group, popcorn):
+        """event_recorded sees every event in order, each with the state right after it."""
+        seen: list[tuple[int, Any, ps.SessionState]] = []
+
+        class Listener:
+            @ps.hookimpl
+            def event_recorded(self, session, event):
+                seen.append((event.seq, type(session), session.state))
+
+        added(Listener(), "listener")
+        s = ps.Session(group, popcorn, clock=clock)
+        for m in ("dee", "al", "bo"):
+            s.arrive(m)
+            s.consent(m)
+        s.advance(by="dee")
+        for m in ("al", "bo", "dee", "al"):  # the fourth turn starts round 2 by itself
+            s.pass_turn(m)
+        assert [seq for seq, _t, _s in seen] == list(range(len(s.events)))
+        assert {kind for _seq, kind, _s in seen} == {ps.SessionView}
+        rollover = next(e for e in s.events if e.kind is K.ROUND_STARTED)
+        assert seen[rollover.seq][2].round == 2
+        assert seen[rollover.seq][2].floor.had_turn == frozenset()
+        assert seen[-1][2] == s.state
+
+    def test_a_hook_cannot_act_on_the_session(self, added, clock, group, circle):
+        """An action from inside a hook is refused (SessionBusy), recorded as a hook failure."""
+        live: list[ps.Session] = []
+
+        class Meddler:
+            @ps.hookimpl
+            def share_started(self, session, event):
+                live[0].end_share(event.member)
+
+        added(Meddler(), "meddler")
+        s = ps.Session(group, circle, clock=clock)
+        live.append(s)
+        for m in ("dee", "al", "bo"):
+            s.arrive(m)
+            s.consent(m)
+        s.advance(by="dee")
+        s.start_share("al")
+        assert s.state.floor.holder == "al"
+        (failure,) = s.hook_failures
+        assert isinstance(failure.error, ps.SessionBusy)
+        assert failure.error.rule == "one-action-at-a-time"
+
+    def test_a_hook_cannot_rewrite_history(self, added, clock, group, circle):
+        """The event a hook gets is immutable: changing its data raises, the log is intact."""
+
+        class Rewriter:
+            @ps.hookimpl
+            def share_ended(self, session, event):
+                event.data["duration"] = 0.0
+
+        added(Rewriter(), "rewriter")
+        s = ps.Session(group, circle, clock=clock)
+        for m in ("dee", "al"):
+            s.arrive(m)
+            s.consent(m)
+        s.advance(by="dee")
+        s.start_share("al")
+        clock.advance(42)
+        s.end_share("al")
+        assert isinstance(s.hook_failures[0].error, TypeError)
+        assert s.events[-1].data["duration"] == 42.0
+
+    def test_a_log_persisted_from_a_hook_reloads(self, added, clock, group, popcorn, tmp_path):
+        """Writing each event from event_recorded gives a log that loads and restores."""
+        path = tmp_path / "live.jsonl"
+
+        class Persist:
+            @ps.hookimpl
+            def event_recorded(self, event):
+                with path.open("a", encoding="utf-8") as file:
+                    file.write(ps.events.dumps([event]))
+
+        added(Persist(), "persist")
+        s = ps.Session(group, popcorn, clock=clock)
+        for m in ("dee", "al", "bo"):
+            s.arrive(m)
+            s.consent(m)
+        s.advance(by="dee")
+        for m in ("al", "bo", "dee", "al"):
+            s.start_share(m)
+            clock.advance(400)  # warning, overtime and the phase budget fall due
+            s.end_share(m)
+        restored = ps.Session.restore(group, popcorn, ps.events.load(path))
+        assert restored.state == s.state
+
+
+class TestValidatedInput:
+    @pytest.mark.parametrize(
+        ("setting", "value", "problem"),
+        [
+            ("share_limit", 10**400, "out of range"),
+            ("share_limit", math.inf, "finite"),
+            ("warn_at", math.nan, "finite"),
+            ("reserved_time", -5, "more than 0"),
+            ("share_limit", 86_401, "at most 86400"),
+            ("share_the_air", 1.5, "fraction"),
+            ("hard_cap", 1, "True or False"),
+        ],
+    )
+    def test_agreement_numbers_are_bounded(self, setting, value, problem):
+        """Agreement settings must be finite and within bounds, or ValueError names them."""
+        with pytest.raises(ValueError, match=problem):
+            ps.Agreement(**{setting: value})
+
+    def test_an_amendment_out_of_bounds_changes_nothing(self, session):
+        """A share limit of 10**400 agreed in a session is refused before anything changes."""
+        before = snapshot(session)
+        with pytest.raises(ValueError, match="share_limit"):
+            session.amend_agreement(by="dee", share_limit=10**400)
+        assert snapshot(session) == before
+
+    @pytest.mark.parametrize("reading", [math.nan, math.inf, -math.inf, 1e300, "soon", None])
+    def test_a_clock_that_is_not_a_time(self, session, reading):
+        """A clock reading NaN, inf, or no number at all is refused; nothing changes."""
+
+        class Broken:
+            def now(self):
+                return reading
+
+        before = snapshot(session)
+        session.clock = Broken()
+        with pytest.raises(ps.ClockError, match="the clock returned"):
+            session.advance(by="dee")
+        assert snapshot(session) == before
+
+    def test_a_clock_that_goes_back(self, session, clock):
+        """A clock going back is refused, naming both times."""
+        session.clock = ps.ManualClock(T0 - 5)
+        with pytest.raises(ps.ClockError, match="went back"):
+            session.advance(by="dee")
+
+    @pytest.mark.parametrize(
+        ("member_id", "problem"),
+        [
+            ("", "empty"),
+            ("a" * 65, "at most 64"),
+            ("al ice", "whitespace"),
+            ("al\tice", "whitespace"),
+            ("al\u200bice", "invisible"),
+            ("al@example.org", "e-mail"),
+            (7, "string"),
+        ],
+    )
+    def test_ids_are_checked(self, member_id, problem, open_group_session):
+        """One function checks every id: members, visitors and those who act for them."""
+        with pytest.raises(ValueError, match=problem):
+            ps.Member(member_id, "Al")
+        with pytest.raises(ps.NotAMember, match=problem) as info:
+            open_group_session.arrive(member_id)
+        assert info.value.rule == "member-id"
+
+    def test_a_group_file_names_an_installed_format(self, tmp_path, group):
+        """default_format must be an installed format."""
+        path = tmp_path / "g.json"
+        ps.dump_group(group, path)
+        path.write_text(path.read_text().replace("sharing-circle", "knitting"), encoding="utf-8")
+        with pytest.raises(ps.ConfigError, match="default_format: 'knitting' is not an installed"):
+            ps.load_group(path)
+
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            ('{"name": "x", "name": "y", "members": []}', "duplicate key 'name'"),
+            ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+            (
+                '{"name": "x", "members": [], "agreement": {"share_limit": 1' + "0" * 5000 + "}}",
+                "JSON",
+            ),
+        ],
+    )
+    def test_malformed_group_files(self, tmp_path, text, problem):
+        """Hostile group files give a short ConfigError naming the file."""
+        path = tmp_path / "g.json"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ps.ConfigError, match=problem) as info:
+            ps.load_group(path)
+        assert len(str(info.value)) < 300 + len(str(path))
+
+
+@pytest.fixture
+def open_group_session(clock):
+    s = ps.Session(make_group(closed=False), ps.formats.get("sharing-circle"), clock=clock)
+    s.arrive("dee")
+    return s
+
+
+class TestRulesLiveInTheRegistry:
+    def test_replacing_an_always_on_rule_replaces_it(self, added, clock):
+        """A plugin that replaces right-to-pass with replace=True really changes the engine."""
+
+        class NobodyPasses(ps.RightToPass):
+            def check(self, session, action, member, now):
+                raise ps.RuleViolation(member, action, self.id, "nobody passes here")
+
+        class Plugin:
+            @ps.hookimpl
+            def register_rules(self, register):
+                register(NobodyPasses(), replace=True)
+
+        added(Plugin(), "strict-passing")
+        fmt = ps.formats.get("sharing-circle")
+        assert isinstance(fmt.always_on.right_to_pass, NobodyPasses)
+        s = ps.Session(make_group(), fmt, clock=clock)
+        for m in ("dee", "al"):
+            s.arrive(m)
+            s.consent(m)
+        s.advance(by="dee")
+        with pytest.raises(ps.RuleViolation, match="nobody passes here"):
+            s.pass_turn("al")
+
+    def test_a_plugin_policy_with_rounds_gets_fairness(self, added, clock):
+        """A policy that declares rounds and checks nothing still gets one turn per round."""
+
+        class Anyone(ps.TurnPolicy):
+            name = "anyone-with-rounds"
+            rounds = True
+
+        class Plugin:
+            @ps.hookimpl
+            def register_turn_policies(self, register):
+                register(Anyone())
+
+        added(Plugin(), "rounds-policy")
+
+        class RoundChart(ps.FormatChart):
+            a = ps.Phase("A", policy="anyone-with-rounds", initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b, cond="round_complete")
+
+        s = ps.Session(make_group(), ps.Format.from_chart("rounds", RoundChart), clock=clock)
+        for m in ("dee", "al", "bo"):
+            s.arrive(m)
+            s.consent(m)
+        s.start_share("al")
+        s.end_share("al")
+        with pytest.raises(ps.RuleViolation) as info:
+            s.start_share("al")
+        assert info.value.rule == "one-share-per-round"
+
+    def test_refusals_name_whoever_acted(self, session):
+        """A facilitator acting for a member is named in the refusal, not the member."""
+        session.advance(by="dee")
+        with pytest.raises(ps.NotYourTurn) as info:
+            session.start_share("bo", by="dee")  # it is al's turn
+        assert (info.value.actor, info.value.rule) == ("dee", "seat-order")
+        assert str(info.value).startswith("dee may not start_share")
+
+    def test_every_check_id_is_a_documented_constant(self):
+        """The engine's own check ids are constants, each described once."""
+        from peersupport.engine import checks
+
+        constants = {
+            v
+            for k, v in vars(checks).items()
+            if k.isupper() and not k.startswith("_") and isinstance(v, str)
+        }
+        assert constants == set(checks.CHECKS)
+        assert all(checks.CHECKS[c] for c in constants)
+
+
+class TestThreads:
+    def test_plugins_load_from_many_threads(self):
+        """Eight threads that all need the plugins at once all get them, without errors."""
+        ps.plugins.reload()
+        barrier = threading.Barrier(8)
+        results: list[object] = []
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            barrier.wait()
+            try:
+                results.append(ps.formats.get("sharing-circle"))
+            except BaseException as exc:  # pragma: no cover - the failure being tested
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert len(results) == 8
+        assert all(r is results[0] for r in results)
+
+    def test_two_threads_at_once_are_refused(self, clock, added):
+        """A second thread acting while an action is in progress gets SessionBusy."""
+        inside, release = threading.Event(), threading.Event()
+
+        class Slow(ps.Rule):
+            id = "slow"
+            actions = frozenset({"start_share"})
+
+            def check(self, session, action, member, now):
+                inside.set()
+                release.wait(5)
+
+        class SlowChart(ps.FormatChart):
+            a = ps.Phase("A", policy="open-floor", rules=("slow",), initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        rules = {k: v.item for k, v in ps.plugins.registry().rules.items()}
+        fmt = ps.Format.from_chart("slow", SlowChart, rules={**rules, "slow": Slow()})
+        s = ps.Session(make_group(), fmt, clock=clock)
+        for m in ("dee", "al", "bo"):
+            s.arrive(m)
+            s.consent(m)
+        worker = threading.Thread(target=s.start_share, args=("al",))
+        worker.start()
+        assert inside.wait(5)
+        with pytest.raises(ps.SessionBusy) as info:
+            s.start_share("bo")
+        release.set()
+        worker.join()
+        assert info.value.rule == "one-action-at-a-time"
+        assert s.state.floor.holder == "al"
