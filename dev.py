@@ -8,6 +8,8 @@
     python3 dev.py docs     # build the documentation site with mkdocs --strict into site/
                             # and check the API reference lists every public name once
     python3 dev.py bench    # the side-by-side speed study (engine, sim, Mesa, bare loop)
+    python3 dev.py compile  # compile the engine's hot modules with mypyc, in place
+    python3 dev.py clean    # remove the compiled modules: back to plain Python
 
 Each command creates ``.venv`` on first use and reinstalls the package when
 ``pyproject.toml`` changes. Extra arguments go to the underlying tool, e.g.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -28,13 +31,28 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".dev-stamp"
-EXTRAS = {"demo": "", "test": "[test]", "lint": "[test,lint]", "docs": "[docs]", "bench": "[bench]"}
+EXTRAS = {
+    "demo": "",
+    "test": "[test]",
+    "lint": "[test,lint]",
+    "docs": "[docs]",
+    "bench": "[bench]",
+    "compile": "[test,lint]",
+    "clean": "",
+}
 #: The example third-party plugin; the tests prove it is found through its entry point.
 EXAMPLE_PLUGIN = ROOT / "examples" / "plugin"
 #: The core whose branch coverage must stay at or above CORE_COVERAGE percent: the
 #: engine, the values and the input checks.
 CORE = ("engine/*", "values", "validate", "jsonio")
 CORE_COVERAGE = 95
+
+
+def compiled_modules() -> list[str]:
+    """The modules ``compile`` builds, as listed in ``peersupport.compiled``."""
+    text = (ROOT / "src" / "peersupport" / "compiled.py").read_text(encoding="utf-8")
+    listed = text.split("COMPILED_MODULES = (", 1)[1].split(")", 1)[0]
+    return [line.strip().strip('",') for line in listed.splitlines() if line.strip()]
 
 
 def run(*cmd: str | Path) -> int:
@@ -77,6 +95,15 @@ def main(argv: list[str]) -> int:
         return run(BIN / "peersupport", "demo", *rest)
     if task == "bench":
         return run(PY, ROOT / "benchmarks" / "bench_study.py", *rest)
+    if task in ("compile", "clean"):
+        for built in sorted((ROOT / "src").rglob("*.so")):
+            built.unlink()
+        if task == "clean":
+            return 0
+        modules = [f"{name.replace('.', '/')}.py" for name in compiled_modules()]
+        code = subprocess.call([str(BIN / "mypyc"), *modules, *rest], cwd=ROOT / "src")
+        shutil.rmtree(ROOT / "src" / "build", ignore_errors=True)  # C sources, objects
+        return code
     if task == "test":
         code = run(PY, "-m", "pytest", "--cov", "--cov-report=term", *rest)
         if code or rest:  # a partial run (-k ...) says nothing about coverage

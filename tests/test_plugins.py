@@ -256,7 +256,7 @@ class TestRegistration:
         """Registering a name twice is refused, naming both plugins."""
         with pytest.raises(ps.PluginError) as exc:
             ps.plugins.add(Claims(), "claims")
-        assert "'peersupport.engine.policies' and 'claims'" in str(exc.value)
+        assert "'peersupport.builtin' and 'claims'" in str(exc.value)
         assert "seat-order" in str(exc.value)
         assert "sharing-circle" in ps.formats.names()  # the registry is whole again
 

@@ -162,7 +162,8 @@ class TestRepr:
         """Policies and rules show their stable names."""
         assert repr(ps.SeatOrder()) == "<turn policy 'seat-order'>"
         assert repr(ps.ReservedTime()) == "<rule 'reserved-time'>"
-        assert ps.Rule().notice(None, None) is None  # type: ignore[arg-type]
+        s, _ = session_in("called")
+        assert ps.Rule().notice(s, s.events[-1]) is None
 
 
 class TestLogsOfThesePolicies:

@@ -246,16 +246,22 @@ class TestExactRestore:
 class TestRestoreIsAFold:
     """Restore applies events only: no turn policy or rule code runs."""
 
-    def test_restore_after_a_plugin_changed_its_checks(
-        self, circle_session, group, circle, monkeypatch
-    ):
+    def test_restore_after_a_plugin_changed_its_checks(self, circle_session, group, added):
         """A log restores after a policy's checks changed; verify reports the first difference."""
         log = list(circle_session.events)
 
-        def refuse(self, session, member, role):
-            raise ps.NotYourTurn(member, "start_share", self.name, "changed its mind")
+        class ChangedItsMind(ps.SeatOrder):
+            def check_take_floor(self, session, member, role):
+                raise ps.NotYourTurn(member, "start_share", self.name, "changed its mind")
 
-        monkeypatch.setattr(ps.SeatOrder, "check_take_floor", refuse)
+        class NewRelease:
+            @ps.hookimpl
+            def register_turn_policies(self, register):
+                register(ChangedItsMind(), replace=True)
+
+        added(NewRelease(), "new-release")
+        circle = ps.formats.get("sharing-circle")  # compiled with the changed policy
+        assert isinstance(circle.phases["sharing"].policy, ChangedItsMind)
         assert ps.Session.restore(group, circle, log).state == circle_session.state
         first = index_of(log, K.SHARE_STARTED)
         error = refused_at(group, circle, log, first + 1)

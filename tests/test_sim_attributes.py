@@ -202,7 +202,7 @@ class TestRenamedCopies:
         builtin = {
             name
             for name, found in ps.plugins.registry().policies.items()
-            if found.plugin == "peersupport.engine.policies"
+            if found.plugin == "peersupport.builtin"
         }
         assert set(RENAMED) == builtin
         provided = {

@@ -66,8 +66,7 @@ ENV_VAR = "PEERSUPPORT_PLUGINS"
 ENTRY_POINT_GROUP = "peersupport"
 #: The library's own plugins, registered before any third-party one.
 BUILTIN_PLUGINS = (
-    "peersupport.engine.policies",
-    "peersupport.engine.rules",
+    "peersupport.builtin",
     "peersupport.formats.sharing_circle",
     "peersupport.formats.open_sharing",
     "peersupport.formats.twelve_step",

@@ -22,6 +22,7 @@ from peersupport.errors import (
     SessionClosed,
     SessionPaused,
 )
+from peersupport.validate import brief
 from peersupport.values import FACILITATING, Role
 
 __all__ = [
@@ -44,7 +45,9 @@ __all__ = [
     "SESSION_ENDED",
     "VISITOR_ROLE",
     "facilitator",
+    "facilitator_id",
     "floor_free",
+    "ids",
     "outsider",
     "present",
     "running",
@@ -94,6 +97,26 @@ CHECKS: Mapping[str, str] = {
 
 _OPEN = SessionStatus.OPEN
 _ENDED = SessionStatus.ENDED
+
+
+def ids(action: str, member: object, by: object) -> tuple[str, str | None]:
+    """Refuse ids that are not strings, before anything reads them; return them typed.
+
+    A compiled engine checks argument types itself; this keeps the refusal the
+    same (``member-id``) whether the engine runs compiled or as plain Python.
+    """
+    if isinstance(member, str) and (by is None or isinstance(by, str)):
+        return member, by
+    actor = by if isinstance(by, str) else member if isinstance(member, str) else None
+    wrong = by if isinstance(member, str) else member
+    raise NotAMember(actor, action, MEMBER_ID, f"ids are strings, not {brief(wrong)}")
+
+
+def facilitator_id(action: str, by: object) -> str:
+    """Refuse a facilitator's id that is not a string (see :func:`ids`); return it typed."""
+    _member, checked = ids(action, "" if isinstance(by, str) else by, by)
+    assert checked is not None
+    return checked
 
 
 def running(live: LiveState, actor: str | None, action: str, *, floor_action: bool) -> None:

@@ -32,13 +32,13 @@ _K = K
 _EMPTY = EventData()
 
 
-def advance(ledger: Ledger, by: str, to: str | None, action: str) -> Event:
+def advance(ledger: Ledger, by_arg: object, to: str | None, action: str) -> Event:
     """Move along the chart (see :meth:`peersupport.Session.advance`)."""
-    ledger.enter(by, action)
+    by = checks.facilitator_id(action, by_arg)
+    now = ledger.begin(by, action)
     try:
         live = ledger.live
         checks.facilitator(live, by, action, floor_action=True)
-        now = ledger.now()
         holder = live.floor.holder
         if holder is not None:
             raise WrongPhase(
@@ -106,13 +106,13 @@ def _choose(live: LiveState, by: str, to: str | None, action: str) -> Transition
     raise WrongPhase(by, action, GUARDS[guard][1], why)
 
 
-def close_round(ledger: Ledger, by: str) -> Event:
+def close_round(ledger: Ledger, by_arg: object) -> Event:
     """Close the round (see :meth:`peersupport.Session.close_round`)."""
-    ledger.enter(by, "close_round")
+    by = checks.facilitator_id("close_round", by_arg)
+    now = ledger.begin(by, "close_round")
     try:
         live = ledger.live
         checks.facilitator(live, by, "close_round", floor_action=True)
-        now = ledger.now()
         phase, floor = live.phase, live.floor
         if not phase.rounds:
             raise WrongPhase(
@@ -130,13 +130,14 @@ def close_round(ledger: Ledger, by: str) -> Event:
         ledger.leave()
 
 
-def skip(ledger: Ledger, member: str, by: str) -> Event:
+def skip(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """Move the round past ``member`` (see :meth:`peersupport.Session.skip`)."""
-    ledger.enter(by, "skip")
+    by = checks.facilitator_id("skip", by_arg)
+    member, _by = checks.ids("skip", member_arg, by)
+    now = ledger.begin(by, "skip")
     try:
         live = ledger.live
         checks.facilitator(live, by, "skip", floor_action=True)
-        now = ledger.now()
         phase, floor = live.phase, live.floor
         if not phase.rounds:
             raise WrongPhase(by, "skip", checks.ROUNDS, f"there are no rounds in {phase.name}")
@@ -154,8 +155,9 @@ def skip(ledger: Ledger, member: str, by: str) -> Event:
         ledger.leave()
 
 
-def pause(ledger: Ledger, by: str) -> Event:
+def pause(ledger: Ledger, by_arg: object) -> Event:
     """Pause the session (see :meth:`peersupport.Session.pause`)."""
+    by = checks.facilitator_id("pause", by_arg)
     ledger.enter(by, "pause")
     try:
         checks.facilitator(ledger.live, by, "pause", floor_action=True)
@@ -166,13 +168,13 @@ def pause(ledger: Ledger, by: str) -> Event:
         ledger.leave()
 
 
-def resume(ledger: Ledger, by: str) -> Event:
+def resume(ledger: Ledger, by_arg: object) -> Event:
     """Resume the session (see :meth:`peersupport.Session.resume`)."""
-    ledger.enter(by, "resume")
+    by = checks.facilitator_id("resume", by_arg)
+    now = ledger.begin(by, "resume")
     try:
         live = ledger.live
         checks.facilitator(live, by, "resume", floor_action=False)
-        now = ledger.now()
         if live.status is not SessionStatus.PAUSED:
             raise AlreadyDone(by, "resume", checks.PAUSED, "the session is not paused")
         return ledger.commit(_K.RESUMED, now, by, None, _EMPTY)
@@ -182,13 +184,13 @@ def resume(ledger: Ledger, by: str) -> Event:
         ledger.leave()
 
 
-def end(ledger: Ledger, by: str) -> Event:
+def end(ledger: Ledger, by_arg: object) -> Event:
     """End the session (see :meth:`peersupport.Session.end`)."""
-    ledger.enter(by, "end")
+    by = checks.facilitator_id("end", by_arg)
+    now = ledger.begin(by, "end")
     try:
         live = ledger.live
         checks.facilitator(live, by, "end", floor_action=False)
-        now = ledger.now()
         data: dict[str, Any] = {"phase": live.phase.id}
         if live.floor.holder is not None:
             data.update(ledger.share_end(now))
@@ -199,8 +201,9 @@ def end(ledger: Ledger, by: str) -> Event:
         ledger.leave()
 
 
-def amend_agreement(ledger: Ledger, by: str, changes: dict[str, Any]) -> Event:
+def amend_agreement(ledger: Ledger, by_arg: object, changes: dict[str, Any]) -> Event:
     """Amend the agreement's settings (see :meth:`peersupport.Session.amend_agreement`)."""
+    by = checks.facilitator_id("amend_agreement", by_arg)
     ledger.enter(by, "amend_agreement")
     try:
         live = ledger.live

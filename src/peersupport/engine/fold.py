@@ -30,36 +30,40 @@ _PAUSED = SessionStatus.PAUSED
 _ENDED = SessionStatus.ENDED
 
 
+#: Every attribute of a :class:`LiveState`.
+_SLOTS = (
+    "agreement",
+    "blocked",
+    "consents",
+    "floor",
+    "format",
+    "group",
+    "interjections",
+    "not_reached",
+    "overtime",
+    "passes",
+    "paused_at",
+    "phase",
+    "phase_shares",
+    "phase_speaking",
+    "phase_started",
+    "present",
+    "roles",
+    "shares",
+    "speaking",
+    "status",
+    "time",
+    "time_up",
+)
+
+
 class LiveState:
     """The mutable state of one session (inside the engine; read ``session.state``).
 
     Attributes are the fold's working copy; only :meth:`apply` changes them.
     """
 
-    __slots__ = (
-        "agreement",
-        "blocked",
-        "consents",
-        "floor",
-        "format",
-        "group",
-        "interjections",
-        "not_reached",
-        "overtime",
-        "passes",
-        "paused_at",
-        "phase",
-        "phase_shares",
-        "phase_speaking",
-        "phase_started",
-        "present",
-        "roles",
-        "shares",
-        "speaking",
-        "status",
-        "time",
-        "time_up",
-    )
+    __slots__ = _SLOTS
 
     def __init__(self, group: Group, format: Format) -> None:  # noqa: A002
         self.group = group
@@ -87,7 +91,7 @@ class LiveState:
 
     def copy_from(self, other: LiveState) -> None:
         """Take over every attribute of ``other`` (a rebuilt state replaces this one in place)."""
-        for name in LiveState.__slots__:
+        for name in _SLOTS:
             setattr(self, name, getattr(other, name))
 
     # ------------------------------------------------------------------ reading

@@ -16,7 +16,7 @@ the new events, in log order, once the action is over.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from peersupport import plugins
 from peersupport.engine import deadlines
@@ -152,6 +152,18 @@ class Ledger:
                 self._lock.release()
                 raise
 
+    def begin(self, actor: str | None, action: str) -> float:
+        """Start an action (see :meth:`enter`) and read the clock (see :meth:`now`).
+
+        If reading the clock fails, the action is over: the lock is released.
+        """
+        self.enter(actor, action)
+        try:
+            return self.now()
+        except BaseException:
+            self.leave()
+            raise
+
     def leave(self) -> None:
         """End an action: tell the hooks about its events, in log order, then unlock."""
         try:
@@ -190,9 +202,9 @@ class Ledger:
 
     def now(self) -> float:
         """Read the clock, refuse a reading that is not a time or goes back, apply what is due."""
-        now = self.owner.clock.now()
-        if now.__class__ is not float:
-            now = self._reading(now)
+        clock: Any = self.owner.clock  # whatever it returns is checked here, not by the caller
+        reading: object = clock.now()
+        now = reading if isinstance(reading, float) else self._reading(reading)
         last = self.live.time
         if not last <= now <= MAX_TIME:
             if now != now or abs(now) > MAX_TIME:

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar
 
+from peersupport.compiled import mypyc_attr
 from peersupport.engine.floor import Floor
 from peersupport.errors import NotYourTurn, PermissionDenied, WrongPhase
-from peersupport.hookspecs import hookimpl
 from peersupport.values import FACILITATING, TAKING_TURNS, Role
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ __all__ = [
     "Tag",
     "TurnPolicy",
     "builtin_policies",
-    "register_turn_policies",
 ]
 
 
@@ -99,6 +98,7 @@ _NO_CALLERS, _FACILITATOR_CALLERS = Callers.NOBODY, Callers.FACILITATORS
 _LAST_SPEAKER = Callers.LAST_SPEAKER
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class TurnPolicy:
     """Base class of turn policies: a declaration of who may take the floor.
 
@@ -126,17 +126,17 @@ class TurnPolicy:
         timed: Whether shares are timed by default.
     """
 
-    name: str = ""
-    description: str = ""
-    rounds: bool = False
-    auto_rollover: bool = False
-    offers: Offer = Offer.NOBODY
-    speakers: Speakers = Speakers.ANYONE
-    callers: Callers = Callers.NOBODY
-    passing: bool = True
-    roles: frozenset[Role] | None = None
-    sharing: bool = True
-    timed: bool = True
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    rounds: ClassVar[bool] = False
+    auto_rollover: ClassVar[bool] = False
+    offers: ClassVar[Offer] = Offer.NOBODY
+    speakers: ClassVar[Speakers] = Speakers.ANYONE
+    callers: ClassVar[Callers] = Callers.NOBODY
+    passing: ClassVar[bool] = True
+    roles: ClassVar[frozenset[Role] | None] = None
+    sharing: ClassVar[bool] = True
+    timed: ClassVar[bool] = True
 
     def eligible(self, role: Role) -> bool:
         """Whether people with ``role`` take part in this policy's phase."""
@@ -229,6 +229,7 @@ class TurnPolicy:
         return f"<turn policy {self.name!r}>"
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class FacilitatorOnly(TurnPolicy):
     """Only facilitators and co-facilitators take the floor (opening, readings, closing)."""
 
@@ -240,6 +241,7 @@ class FacilitatorOnly(TurnPolicy):
     timed = False
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class OpenFloor(TurnPolicy):
     """Open discussion: anyone may take the floor when it is free (no round fairness)."""
 
@@ -248,6 +250,7 @@ class OpenFloor(TurnPolicy):
     passing = False
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class SeatOrder(TurnPolicy):
     """A round in seat order (talking piece): one member at a time shares or passes."""
 
@@ -261,6 +264,7 @@ class SeatOrder(TurnPolicy):
     speakers = Speakers.OFFERED
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class NewcomerIntroductions(SeatOrder):
     """A seat-order round for newcomers only: introduce yourself by first name, or pass."""
 
@@ -269,9 +273,10 @@ class NewcomerIntroductions(SeatOrder):
         "A round for newcomers only, in seat order: each may introduce themselves "
         "or pass; nobody else is offered the floor."
     )
-    roles: frozenset[Role] | None = frozenset({Role.NEWCOMER})
+    roles = frozenset({Role.NEWCOMER})
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Popcorn(TurnPolicy):
     """Open floor with round fairness: anyone who has not had their turn may take it."""
 
@@ -284,6 +289,7 @@ class Popcorn(TurnPolicy):
     auto_rollover = True
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class CalledOn(TurnPolicy):
     """The chair calls on the next speaker, with round fairness."""
 
@@ -299,6 +305,7 @@ class CalledOn(TurnPolicy):
     callers = Callers.FACILITATORS
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Tag(TurnPolicy):
     """Tag sharing: each speaker names the next; if nobody is named, anyone may volunteer."""
 
@@ -328,10 +335,3 @@ def builtin_policies() -> Mapping[str, TurnPolicy]:
             Tag(),
         )
     }
-
-
-@hookimpl
-def register_turn_policies(register: Any) -> None:
-    """Register the built-in turn policies (the library is its own first plugin)."""
-    for policy in builtin_policies().values():
-        register(policy)

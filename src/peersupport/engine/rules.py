@@ -36,13 +36,13 @@ registers one of these ids with ``replace=True`` really replaces it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from peersupport.compiled import mypyc_attr
 from peersupport.engine.events import DataValue, Event, EventKind
 from peersupport.errors import ConsentRequired, PermissionDenied, RuleViolation
-from peersupport.hookspecs import hookimpl
 from peersupport.values import TAKING_TURNS, Agreement, Role
 
 if TYPE_CHECKING:
@@ -62,10 +62,10 @@ __all__ = [
     "ShareTheAir",
     "ShareTimeLimit",
     "builtin_rules",
-    "register_rules",
 ]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Rule:
     """Base class of rules.
 
@@ -77,10 +77,10 @@ class Rule:
         description: One sentence stating the rule, for docs and listings.
     """
 
-    id: str = ""
-    actions: frozenset[str] = frozenset()
-    watches: frozenset[EventKind] = frozenset()
-    description: str = ""
+    id: ClassVar[str] = ""
+    actions: ClassVar[frozenset[str]] = frozenset()
+    watches: ClassVar[frozenset[EventKind]] = frozenset()
+    description: ClassVar[str] = ""
 
     def check(self, session: Session, action: str, member: str, now: float) -> None:
         """Raise an :class:`~peersupport.errors.ActionRejected` if ``member`` may not act.
@@ -104,6 +104,7 @@ class Rule:
         return f"<rule {self.id!r}>"
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ObserversListen(Rule):
     """Observers never take the floor, pass or interject."""
 
@@ -120,6 +121,7 @@ class ObserversListen(Rule):
             )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Consent(Rule):
     """Take the floor or interject only after consenting to the agreement in force."""
 
@@ -139,6 +141,7 @@ class Consent(Rule):
             )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class OneSharePerRound(Rule):
     """Nobody has a second turn in a round before everyone present has shared or passed."""
 
@@ -167,6 +170,7 @@ class OneSharePerRound(Rule):
         )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RightToPass(Rule):
     """A pass counts as the turn; the agreement may switch passing off except for newcomers."""
 
@@ -190,6 +194,7 @@ class RightToPass(Rule):
             )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class NoCrossTalk(Rule):
     """Only the floor holder speaks, unless the phase and the agreement allow cross-talk."""
 
@@ -205,6 +210,7 @@ class NoCrossTalk(Rule):
         return phase.cross_talk and agreement.cross_talk
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ShareTimeLimit(Rule):
     """Warn at the warning point, then overtime; with a hard cap the engine ends the share."""
 
@@ -229,6 +235,7 @@ class ShareTimeLimit(Rule):
         return agreement.warn_at, agreement.share_limit, hard
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ReservedTime(Rule):
     """Near the end of a phase, only members who have not shared yet may take the floor."""
 
@@ -261,6 +268,7 @@ class ReservedTime(Rule):
         )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ShareTheAir(Rule):
     """Warn when one member takes more than their share of a phase's speaking time.
 
@@ -375,10 +383,3 @@ def builtin_rules() -> Mapping[str, Rule]:
             ShareTheAir(),
         )
     }
-
-
-@hookimpl
-def register_rules(register: Any) -> None:
-    """Register the built-in rules (the library is its own first plugin)."""
-    for rule in builtin_rules().values():
-        register(rule)

@@ -133,10 +133,7 @@ class Session:
     ) -> Iterator[tuple[Event, SessionView]]:
         """Fold the log event by event, yielding ``(event, view)`` right after each.
 
-        Useful to render a timeline. See :meth:`restore`.
-
-        Raises:
-            LogError: Naming the line that cannot be folded.
+        Useful to render a timeline; raises ``LogError`` as :meth:`restore` does.
         """
         log = list(events)
         for event, live in restore_steps(group, format, log):

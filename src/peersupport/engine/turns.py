@@ -38,72 +38,61 @@ _K = K
 _OPEN = SessionStatus.OPEN
 
 
-def _begin_turn(ledger: Ledger, action: str, member: str, by: str | None) -> tuple[Role, float]:
-    """Running, who, present, observers-listen: the checks before any turn."""
+def _taker(ledger: Ledger, action: str, member: str, by: str | None, now: float) -> Role:
+    """Running, who, present, observers-listen: the checks before any turn; the member's role."""
     live = ledger.live
-    actor = member if by is None else by
-    if live.status is not _OPEN:
-        checks.running(live, actor, action, floor_action=True)
-    now = ledger.now()
     role = live.roles.get(member)  # everyone present has arrived, with their role
-    if role is None or by is not None or member not in live.present:
+    if live.status is not _OPEN or role is None or by is not None or member not in live.present:
+        actor = member if by is None else by
+        checks.running(live, actor, action, floor_action=True)
         role = checks.who(live, action, member, by)
         checks.present(live, actor, action, member)
     live.format.always_on.observers_listen.check(ledger.owner, action, member, now)
-    return role, now
-
-
-def _round_turn(ledger: Ledger, action: str, member: str, role: Role, now: float) -> None:
-    """One turn per round (every phase with rounds), the policy, and the phase's rules."""
-    session, live = ledger.owner, ledger.live
-    phase, floor, always = live.phase, live.floor, live.format.always_on
-    if phase.rounds:
-        always.one_share_per_round.check(session, action, member, now)
-        if floor.closed:
-            raise NotYourTurn(
-                member,
-                action,
-                checks.ROUND_CLOSED,
-                f"round {floor.round} of {phase.name} was closed by the facilitator",
-            )
-    if action == "start_share":
-        phase.policy.check_take_floor(session, member, role)
-    else:
-        phase.policy.check_pass(session, member, role)
-        always.right_to_pass.check(session, action, member, now)
-    for rule in phase.rules_for.get(action, ()):
-        rule.check(session, action, member, now)
-
-
-def _call_checks(ledger: Ledger, by: str, by_role: Role, member: str, now: float) -> None:
-    """The policy's say on who calls whom, then one turn per round for the one called."""
-    session, phase = ledger.owner, ledger.live.phase
-    phase.policy.check_call_on(session, by, by_role, member)
-    if phase.rounds:
-        session.format.always_on.one_share_per_round.check(session, "call_on", member, now)
+    return role
 
 
 def _turn(
     ledger: Ledger,
     kind: EventKind,
+    action: str,
     actor: str,
     member: str,
     role: Role,
     now: float,
 ) -> Event:
-    """Check a turn (or a call) and commit it, after an automatic roll-over if one is due."""
-    live = ledger.live
-    floor, phase = live.floor, live.phase
-    action = _ACTION[kind]
+    """Check a turn (or a call) and commit it, after an automatic roll-over if one is due.
+
+    The checks: one turn per round (every phase with rounds), the round not closed,
+    the phase's turn policy, right-to-pass for a pass, and the phase's rules. A
+    roll-over is checked on the floor as it will be after it, and committed with
+    the turn, all or nothing.
+    """
+    live, session = ledger.live, ledger.owner
+    floor, phase, always = live.floor, live.phase, live.format.always_on
     rolling = phase.auto_rollover and floor.complete()
     if rolling:
         saved = floor.save()
         floor.new_round(floor.round + 1, live.round_order())
     try:
-        if kind is _K.CALLED_ON:
-            _call_checks(ledger, actor, role, member, now)
-        else:
-            _round_turn(ledger, action, member, role, now)
+        if kind is _CALLED_ON:
+            phase.policy.check_call_on(session, actor, role, member)
+        if phase.rounds:
+            always.one_share_per_round.check(session, action, member, now)
+            if floor.closed and kind is not _CALLED_ON:
+                raise NotYourTurn(
+                    member,
+                    action,
+                    checks.ROUND_CLOSED,
+                    f"round {floor.round} of {phase.name} was closed by the facilitator",
+                )
+        if kind is _SHARE_STARTED:
+            phase.policy.check_take_floor(session, member, role)
+        elif kind is _PASSED:
+            phase.policy.check_pass(session, member, role)
+            always.right_to_pass.check(session, action, member, now)
+        if kind is not _CALLED_ON:
+            for rule in phase.rules_for.get(action, ()):
+                rule.check(session, action, member, now)
     finally:
         if rolling:
             floor.restore(saved)
@@ -115,50 +104,52 @@ def _turn(
     return ledger.commit(kind, now, actor, member, EMPTY, since=mark)
 
 
-_ACTION = {_K.SHARE_STARTED: "start_share", _K.PASSED: "pass_turn", _K.CALLED_ON: "call_on"}
+_SHARE_STARTED, _PASSED, _CALLED_ON = _K.SHARE_STARTED, _K.PASSED, _K.CALLED_ON
 
 
-def start_share(ledger: Ledger, member: str, by: str | None) -> Event:
+def start_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` takes the floor (see :meth:`peersupport.Session.start_share`)."""
+    member, by = checks.ids("start_share", member_arg, by_arg)
     actor = member if by is None else by
-    ledger.enter(actor, "start_share")
+    now = ledger.begin(actor, "start_share")
     try:
-        role, now = _begin_turn(ledger, "start_share", member, by)
+        role = _taker(ledger, "start_share", member, by, now)
         live = ledger.live
         live.format.always_on.consent.check(ledger.owner, "start_share", member, now)
         if live.floor.holder is not None:
             checks.floor_free(live, actor, "start_share")
-        return _turn(ledger, _K.SHARE_STARTED, actor, member, role, now)
+        return _turn(ledger, _SHARE_STARTED, "start_share", actor, member, role, now)
     except Exception as exc:
         raise ledger.refused(exc, actor) from None
     finally:
         ledger.leave()
 
 
-def pass_turn(ledger: Ledger, member: str, by: str | None) -> Event:
+def pass_turn(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` passes (see :meth:`peersupport.Session.pass_turn`)."""
+    member, by = checks.ids("pass_turn", member_arg, by_arg)
     actor = member if by is None else by
-    ledger.enter(actor, "pass_turn")
+    now = ledger.begin(actor, "pass_turn")
     try:
-        role, now = _begin_turn(ledger, "pass_turn", member, by)
+        role = _taker(ledger, "pass_turn", member, by, now)
         if ledger.live.floor.holder is not None:
             checks.floor_free(ledger.live, actor, "pass_turn")
-        return _turn(ledger, _K.PASSED, actor, member, role, now)
+        return _turn(ledger, _PASSED, "pass_turn", actor, member, role, now)
     except Exception as exc:
         raise ledger.refused(exc, actor) from None
     finally:
         ledger.leave()
 
 
-def end_share(ledger: Ledger, member: str, by: str | None) -> Event:
+def end_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member``'s share ends (see :meth:`peersupport.Session.end_share`)."""
+    member, by = checks.ids("end_share", member_arg, by_arg)
     actor = member if by is None else by
-    ledger.enter(actor, "end_share")
+    now = ledger.begin(actor, "end_share")
     try:
         live = ledger.live
         if live.status is not _OPEN:
             checks.running(live, actor, "end_share", floor_action=True)
-        now = ledger.now()
         if by is not None or member not in live.roles:
             checks.who(live, "end_share", member, by)
         if live.floor.holder != member:
@@ -172,13 +163,14 @@ def end_share(ledger: Ledger, member: str, by: str | None) -> Event:
         ledger.leave()
 
 
-def interject(ledger: Ledger, member: str, by: str | None) -> Event:
+def interject(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` speaks out of turn (see :meth:`peersupport.Session.interject`)."""
+    member, by = checks.ids("interject", member_arg, by_arg)
     actor = member if by is None else by
-    ledger.enter(actor, "interject")
+    now = ledger.begin(actor, "interject")
     try:
         session, live = ledger.owner, ledger.live
-        _role, now = _begin_turn(ledger, "interject", member, by)
+        _taker(ledger, "interject", member, by, now)
         holder = live.floor.holder
         if holder is None:
             raise NotYourTurn(
@@ -214,13 +206,14 @@ def interject(ledger: Ledger, member: str, by: str | None) -> Event:
         ledger.leave()
 
 
-def call_on(ledger: Ledger, member: str, by: str) -> Event:
+def call_on(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``by`` calls on ``member`` (see :meth:`peersupport.Session.call_on`)."""
-    ledger.enter(by, "call_on")
+    by = checks.facilitator_id("call_on", by_arg)
+    member, _by = checks.ids("call_on", member_arg, by)
+    now = ledger.begin(by, "call_on")
     try:
         live = ledger.live
         checks.running(live, by, "call_on", floor_action=True)
-        now = ledger.now()
         by_role = checks.who(live, "call_on", by, None)
         checks.present(live, by, "call_on", by)
         role = live.role_of(member)
@@ -232,21 +225,22 @@ def call_on(ledger: Ledger, member: str, by: str) -> Event:
                 by, "call_on", checks.ELIGIBLE, f"{member} does not take turns in {live.phase.name}"
             )
         checks.floor_free(live, by, "call_on")
-        return _turn(ledger, _K.CALLED_ON, by, member, by_role, now)
+        return _turn(ledger, _CALLED_ON, "call_on", by, member, by_role, now)
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
         ledger.leave()
 
 
-def arrive(ledger: Ledger, member: str, by: str | None, role: Role | str | None) -> Event:
+def arrive(ledger: Ledger, member_arg: object, by_arg: object, role: object) -> Event:
     """``member`` arrives (see :meth:`peersupport.Session.arrive`)."""
+    member, by = checks.ids("arrive", member_arg, by_arg)
     actor = member if by is None else by
-    ledger.enter(actor, "arrive")
+    now = ledger.begin(actor, "arrive")
     try:
         live = ledger.live
-        checks.running(live, actor, "arrive", floor_action=False)
-        now = ledger.now()
+        if live.status is not _OPEN:
+            checks.running(live, actor, "arrive", floor_action=False)
         if by is not None and by != member:
             checks.stand_in(live, by, member, "arrive", "sign in")
             checks.present(live, by, "arrive", by)
@@ -264,12 +258,14 @@ def arrive(ledger: Ledger, member: str, by: str | None, role: Role | str | None)
         ledger.leave()
 
 
-def _visitor(actor: str, member: str, role: Role | str | None) -> Role:
+def _visitor(actor: str, member: str, role: object) -> Role:
     try:
         check_id(member, "a visitor's id")
     except ValueError as exc:
         raise NotAMember(actor, "arrive", checks.MEMBER_ID, str(exc)) from None
     try:
+        if role is not None and not isinstance(role, str):
+            raise ValueError(role)
         visitor = Role.NEWCOMER if role is None else Role(role)
     except ValueError:
         raise PermissionDenied(
@@ -282,14 +278,15 @@ def _visitor(actor: str, member: str, role: Role | str | None) -> Role:
     return visitor
 
 
-def leave(ledger: Ledger, member: str, by: str | None) -> Event:
+def leave(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` leaves (see :meth:`peersupport.Session.leave`)."""
+    member, by = checks.ids("leave", member_arg, by_arg)
     actor = member if by is None else by
-    ledger.enter(actor, "leave")
+    now = ledger.begin(actor, "leave")
     try:
         live = ledger.live
-        checks.running(live, actor, "leave", floor_action=False)
-        now = ledger.now()
+        if live.status is not _OPEN:
+            checks.running(live, actor, "leave", floor_action=False)
         checks.who(live, "leave", member, by)
         checks.present(live, actor, "leave", member)
         data = ledger.share_end(now) if live.floor.holder == member else EMPTY
@@ -300,16 +297,18 @@ def leave(ledger: Ledger, member: str, by: str | None) -> Event:
         ledger.leave()
 
 
-def consent(ledger: Ledger, member: str, by: str | None) -> Event:
+def consent(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` consents (see :meth:`peersupport.Session.consent`)."""
+    member, by = checks.ids("consent", member_arg, by_arg)
     actor = member if by is None else by
-    ledger.enter(actor, "consent")
+    now = ledger.begin(actor, "consent")
     try:
         live = ledger.live
-        checks.running(live, actor, "consent", floor_action=False)
-        now = ledger.now()
-        checks.who(live, "consent", member, by)
-        checks.present(live, actor, "consent", member)
+        if live.status is not _OPEN:
+            checks.running(live, actor, "consent", floor_action=False)
+        if by is not None or member not in live.present:
+            checks.who(live, "consent", member, by)
+            checks.present(live, actor, "consent", member)
         version = live.agreement.version
         if live.consents.get(member) == version:
             raise AlreadyDone(

@@ -41,7 +41,8 @@ def _overrides(policy: TurnPolicy) -> frozenset[str]:
     return frozenset(
         name
         for name in CHECKS
-        if name in vars(policy) or getattr(cls, name) is not getattr(TurnPolicy, name)
+        if name in getattr(policy, "__dict__", ())
+        or getattr(cls, name) is not getattr(TurnPolicy, name)
     )
 
 
