@@ -10,7 +10,7 @@ each id is a constant of this module.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NoReturn
+from typing import Final, NoReturn
 
 from peersupport.engine.fold import LiveState
 from peersupport.engine.state import SessionStatus
@@ -54,26 +54,26 @@ __all__ = [
     "who",
 ]
 
-SESSION_ENDED = "session-ended"
-PAUSED = "paused"
-CLOSED_GROUP = "closed-group"
-PRESENT = "present"
-MEMBER_ID = "member-id"
-VISITOR_ROLE = "visitor-role"
-ACTS_FOR_THEMSELF = "acts-for-themself"
-FACILITATOR_ONLY_ACTION = "facilitator-only-action"
-ONE_VOICE_AT_A_TIME = "one-voice-at-a-time"
-ONE_ACTION_AT_A_TIME = "one-action-at-a-time"
-ALREADY_CONSENTED = "consent"
-ELIGIBLE = "eligible"
-ROUNDS = "rounds"
-ROUND_CLOSED = "round-closed"
-ROUND_COMPLETE = "round-complete"
-CHART = "chart"
-CALL_ON_OTHERS = "call-on-others"
+SESSION_ENDED: Final = "session-ended"
+PAUSED: Final = "paused"
+CLOSED_GROUP: Final = "closed-group"
+PRESENT: Final = "present"
+MEMBER_ID: Final = "member-id"
+VISITOR_ROLE: Final = "visitor-role"
+ACTS_FOR_THEMSELF: Final = "acts-for-themself"
+FACILITATOR_ONLY_ACTION: Final = "facilitator-only-action"
+ONE_VOICE_AT_A_TIME: Final = "one-voice-at-a-time"
+ONE_ACTION_AT_A_TIME: Final = "one-action-at-a-time"
+ALREADY_CONSENTED: Final = "consent"
+ELIGIBLE: Final = "eligible"
+ROUNDS: Final = "rounds"
+ROUND_CLOSED: Final = "round-closed"
+ROUND_COMPLETE: Final = "round-complete"
+CHART: Final = "chart"
+CALL_ON_OTHERS: Final = "call-on-others"
 
 #: Every check of the engine, by id, with what it refuses.
-CHECKS: Mapping[str, str] = {
+CHECKS: Final[Mapping[str, str]] = {
     SESSION_ENDED: "no action after the session ended",
     PAUSED: "no floor action (share, pass, call on, move on, amend) while the session is "
     "paused, and resume only a paused session",
@@ -95,8 +95,8 @@ CHECKS: Mapping[str, str] = {
     CALL_ON_OTHERS: "a speaker names someone else as the next",
 }
 
-_OPEN = SessionStatus.OPEN
-_ENDED = SessionStatus.ENDED
+_OPEN: Final = SessionStatus.OPEN
+_ENDED: Final = SessionStatus.ENDED
 
 
 def ids(action: str, member: object, by: object) -> tuple[str, str | None]:

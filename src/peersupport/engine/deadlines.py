@@ -13,9 +13,10 @@ mid-share) makes it fall due at the moment of that change.
 
 from __future__ import annotations
 
+from typing import Final
+
 from peersupport.engine.events import EventData, EventKind
 from peersupport.engine.fold import LiveState
-from peersupport.engine.kinds import K
 from peersupport.engine.state import SessionStatus
 
 __all__ = ["Found", "Limits", "due_event", "next_deadline", "share_end_data"]
@@ -25,9 +26,12 @@ Limits = tuple[float | None, float | None, bool]
 #: ``(at, kind, member)``: when a deadline falls due, which, and whose share.
 Found = tuple[float, str, str | None]
 
-_K = K
-_OPEN = SessionStatus.OPEN
-_PAUSED = SessionStatus.PAUSED
+_OVERTIME: Final = EventKind.OVERTIME
+_PHASE_TIME_UP: Final = EventKind.PHASE_TIME_UP
+_SHARE_ENDED: Final = EventKind.SHARE_ENDED
+_TIME_WARNING: Final = EventKind.TIME_WARNING
+_OPEN: Final = SessionStatus.OPEN
+_PAUSED: Final = SessionStatus.PAUSED
 
 
 def next_deadline(live: LiveState, limits: Limits) -> Found | None:
@@ -83,12 +87,12 @@ def due_event(
     at, kind, member = found
     rule = live.format.always_on.share_time_limit.id
     if kind == "time-warning":
-        return _K.TIME_WARNING, member, EventData(rule=rule)
+        return _TIME_WARNING, member, EventData(rule=rule)
     if kind == "share-limit":
         _warn, limit, hard = limits
         if hard:
             duration = share_end_data(live, limits, at)["duration"]
-            return _K.SHARE_ENDED, member, EventData(duration=duration, rule=rule)
-        return _K.OVERTIME, member, EventData(rule=rule, limit=limit)
+            return _SHARE_ENDED, member, EventData(duration=duration, rule=rule)
+        return _OVERTIME, member, EventData(rule=rule, limit=limit)
     phase = live.phase
-    return _K.PHASE_TIME_UP, None, EventData(phase=phase.id, budget=phase.budget)
+    return _PHASE_TIME_UP, None, EventData(phase=phase.id, budget=phase.budget)

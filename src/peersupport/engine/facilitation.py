@@ -6,13 +6,12 @@ to its commit. Only a present facilitator (or co-facilitator) may take them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from peersupport.engine import checks
 from peersupport.engine.chart import Transition
-from peersupport.engine.events import Event, EventData
+from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.fold import LiveState
-from peersupport.engine.kinds import K
 from peersupport.engine.ledger import Ledger
 from peersupport.engine.state import SessionStatus
 from peersupport.errors import AlreadyDone, WrongPhase
@@ -28,8 +27,15 @@ __all__ = [
     "skip",
 ]
 
-_K = K
-_EMPTY = EventData()
+_AGREEMENT_AMENDED: Final = EventKind.AGREEMENT_AMENDED
+_ENDED: Final = EventKind.ENDED
+_PAUSED: Final = EventKind.PAUSED
+_PHASE_ENTERED: Final = EventKind.PHASE_ENTERED
+_RESUMED: Final = EventKind.RESUMED
+_ROUND_CLOSED: Final = EventKind.ROUND_CLOSED
+_ROUND_STARTED: Final = EventKind.ROUND_STARTED
+_TURN_SKIPPED: Final = EventKind.TURN_SKIPPED
+_EMPTY: Final = EventData()
 
 
 def advance(ledger: Ledger, by_arg: object, to: str | None, action: str) -> Event:
@@ -55,9 +61,9 @@ def advance(ledger: Ledger, by_arg: object, to: str | None, action: str) -> Even
             "event": transition.event,
         }
         if transition.target != phase.id:
-            return ledger.commit(_K.PHASE_ENTERED, now, by, None, EventData(data))
+            return ledger.commit(_PHASE_ENTERED, now, by, None, EventData(data))
         data["round"] = live.floor.round + 1
-        return ledger.commit(_K.ROUND_STARTED, now, by, None, EventData(data))
+        return ledger.commit(_ROUND_STARTED, now, by, None, EventData(data))
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
@@ -71,7 +77,7 @@ def round_complete(live: LiveState) -> bool:
 
 #: How the engine evaluates each guard a chart may name (see ``chart.GUARDS``), and
 #: the id of the check that refuses a move when it does not hold.
-GUARDS = {"round_complete": (round_complete, checks.ROUND_COMPLETE)}
+GUARDS: Final = {"round_complete": (round_complete, checks.ROUND_COMPLETE)}
 
 
 def _choose(live: LiveState, by: str, to: str | None, action: str) -> Transition:
@@ -123,7 +129,7 @@ def close_round(ledger: Ledger, by_arg: object) -> Event:
                 by, "close_round", checks.ROUNDS, f"round {floor.round} is already complete"
             )
         waiting = tuple(m for m in floor.not_reached() if m != floor.holder)
-        return ledger.commit(_K.ROUND_CLOSED, now, by, None, EventData({"not_reached": waiting}))
+        return ledger.commit(_ROUND_CLOSED, now, by, None, EventData({"not_reached": waiting}))
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
@@ -148,7 +154,7 @@ def skip(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
                 checks.ROUNDS,
                 f"{member} is not waiting for a turn in round {floor.round}",
             )
-        return ledger.commit(_K.TURN_SKIPPED, now, by, member, _EMPTY)
+        return ledger.commit(_TURN_SKIPPED, now, by, member, _EMPTY)
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
@@ -161,7 +167,7 @@ def pause(ledger: Ledger, by_arg: object) -> Event:
     ledger.enter(by, "pause")
     try:
         checks.facilitator(ledger.live, by, "pause", floor_action=True)
-        return ledger.commit(_K.PAUSED, ledger.now(), by, None, _EMPTY)
+        return ledger.commit(_PAUSED, ledger.now(), by, None, _EMPTY)
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
@@ -177,7 +183,7 @@ def resume(ledger: Ledger, by_arg: object) -> Event:
         checks.facilitator(live, by, "resume", floor_action=False)
         if live.status is not SessionStatus.PAUSED:
             raise AlreadyDone(by, "resume", checks.PAUSED, "the session is not paused")
-        return ledger.commit(_K.RESUMED, now, by, None, _EMPTY)
+        return ledger.commit(_RESUMED, now, by, None, _EMPTY)
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
@@ -194,7 +200,7 @@ def end(ledger: Ledger, by_arg: object) -> Event:
         data: dict[str, Any] = {"phase": live.phase.id}
         if live.floor.holder is not None:
             data.update(ledger.share_end(now))
-        return ledger.commit(_K.ENDED, now, by, None, EventData(data))
+        return ledger.commit(_ENDED, now, by, None, EventData(data))
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
@@ -216,7 +222,7 @@ def amend_agreement(ledger: Ledger, by_arg: object, changes: dict[str, Any]) -> 
         amended = live.agreement.amend(**changes)  # validates before anything changes
         now = ledger.now()
         data = {"version": amended.version, **{k: getattr(amended, k) for k in changes}}
-        return ledger.commit(_K.AGREEMENT_AMENDED, now, by, None, EventData(data))
+        return ledger.commit(_AGREEMENT_AMENDED, now, by, None, EventData(data))
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:

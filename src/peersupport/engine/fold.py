@@ -14,24 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import MappingProxyType
+from typing import Final
 
-from peersupport.engine.events import Event, EventKind
+from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.floor import Floor
 from peersupport.engine.format import Format, PhaseSpec
-from peersupport.engine.kinds import KINDS, K
+from peersupport.engine.kinds import KINDS
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import FACILITATING, Group, Role
 
 __all__ = ["LiveState"]
 
-_K = K
-_OPEN = SessionStatus.OPEN
-_PAUSED = SessionStatus.PAUSED
-_ENDED = SessionStatus.ENDED
+_OPEN: Final = SessionStatus.OPEN
+_PAUSED: Final = SessionStatus.PAUSED
+_ENDED: Final = SessionStatus.ENDED
 
 
 #: Every attribute of a :class:`LiveState`.
-_SLOTS = (
+_SLOTS: Final = (
     "agreement",
     "blocked",
     "consents",
@@ -154,40 +154,40 @@ class LiveState:
         """
         if self.status is _ENDED:
             raise ValueError("the session has ended")
-        _APPLY[e[2]](self, e)
-        self.time = e[1]
+        _seq, time, kind, _actor, member, data = e
+        _APPLY[kind](self, time, member, data)
+        self.time = time
 
-    def _end_share(self, member: str, e: Event) -> None:
+    def _end_share(self, member: str, data: EventData) -> None:
         floor = self.floor
         if floor.holder != member:
             raise ValueError(f"{member} does not hold the floor")
         if self.phase.sharing:
-            duration = e.data["duration"]
-            assert isinstance(duration, int | float)
-            self.shares[member] = self.shares.get(member, 0) + 1
-            self.speaking[member] = self.speaking.get(member, 0.0) + duration
-            self.phase_shares[member] = self.phase_shares.get(member, 0) + 1
-            self.phase_speaking[member] = self.phase_speaking.get(member, 0.0) + duration
-            over = e.data.get("overtime")
-            if over:
-                assert isinstance(over, int | float)
+            duration: float = data["duration"]  # type: ignore[assignment]
+            shares, speaking = self.shares, self.speaking
+            shares[member] = shares.get(member, 0) + 1
+            speaking[member] = speaking.get(member, 0.0) + duration
+            shares, speaking = self.phase_shares, self.phase_speaking
+            shares[member] = shares.get(member, 0) + 1
+            speaking[member] = speaking.get(member, 0.0) + duration
+            if "overtime" in data:
+                over: float = data["overtime"]  # type: ignore[assignment]
                 self.overtime[member] = self.overtime.get(member, 0.0) + over
         floor.holder = None
         floor.warned = floor.over = False
 
-    def _on_opened(self, e: Event) -> None:
+    def _on_opened(self, time: float, member: str | None, data: EventData) -> None:
         # The group's fingerprint, checked before the fold, covers the agreement.
-        self.phase = self.format.phases[str(e.data["phase"])]
-        self.phase_started = e.time
+        self.phase = self.format.phases[str(data["phase"])]
+        self.phase_started = time
         if self.phase.rounds:
             self.floor.new_round(1, [])
 
-    def _on_arrived(self, e: Event) -> None:
-        member = e.member
+    def _on_arrived(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
         if member in self.present:
             raise ValueError(f"{member} is already present")
-        role = e.data.get("role")
+        role = data.get("role")
         if isinstance(role, str):
             self.roles[member] = Role(role)
         elif member not in self.roles:
@@ -201,31 +201,30 @@ class LiveState:
         if phase.rounds and self.roles[member] in phase.eligible and member not in floor.order:
             floor.order.append(member)
 
-    def _on_left(self, e: Event) -> None:
-        member = e.member
+    def _on_left(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
         if member not in self.present:
             raise ValueError(f"{member} is not present")
         floor = self.floor
         if floor.holder == member:
-            self._end_share(member, e)
+            self._end_share(member, data)
         del self.present[member]
         if member in floor.order and member not in floor.had_turn:
             floor.order.remove(member)
         if floor.called == member:
             floor.called = None
 
-    def _on_consented(self, e: Event) -> None:
-        assert e.member is not None
-        self.consents[e.member] = self.agreement.version
+    def _on_consented(self, time: float, member: str | None, data: EventData) -> None:
+        assert member is not None
+        self.consents[member] = self.agreement.version
 
-    def _on_agreement_amended(self, e: Event) -> None:
-        changes = {k: v for k, v in e.data.items() if k != "version"}
+    def _on_agreement_amended(self, time: float, member: str | None, data: EventData) -> None:
+        changes = {k: v for k, v in data.items() if k != "version"}
         self.agreement = self.agreement.amend(**changes)
 
-    def _on_phase_entered(self, e: Event) -> None:
-        self.phase = self.format.phases[str(e.data["phase"])]
-        self.phase_started = e.time
+    def _on_phase_entered(self, time: float, member: str | None, data: EventData) -> None:
+        self.phase = self.format.phases[str(data["phase"])]
+        self.phase_started = time
         self.time_up = False
         self.phase_shares = {}
         self.phase_speaking = {}
@@ -235,23 +234,22 @@ class LiveState:
         else:
             self.floor.new_round(0, [])
 
-    def _on_round_started(self, e: Event) -> None:
+    def _on_round_started(self, time: float, member: str | None, data: EventData) -> None:
         if not self.phase.rounds:
             raise ValueError(f"there are no rounds in {self.phase.id}")
-        number = e.data["round"]
+        number = data["round"]
         assert isinstance(number, int)
         self.floor.new_round(number, self.round_order())
 
-    def _on_round_closed(self, e: Event) -> None:
-        not_reached = e.data["not_reached"]
+    def _on_round_closed(self, time: float, member: str | None, data: EventData) -> None:
+        not_reached = data["not_reached"]
         assert isinstance(not_reached, tuple)
-        for member in not_reached:
-            self.not_reached[member] = self.not_reached.get(member, 0) + 1
+        for missed in not_reached:
+            self.not_reached[missed] = self.not_reached.get(missed, 0) + 1
         self.floor.closed = True
         self.floor.called = None  # a closed round offers the floor to nobody
 
-    def _on_turn_skipped(self, e: Event) -> None:
-        member = e.member
+    def _on_turn_skipped(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
         floor = self.floor
         floor.had_turn.add(member)
@@ -259,30 +257,26 @@ class LiveState:
         if floor.called == member:
             floor.called = None
 
-    def _on_called_on(self, e: Event) -> None:
-        self.floor.called = e.member
+    def _on_called_on(self, time: float, member: str | None, data: EventData) -> None:
+        self.floor.called = member
 
-    def _on_share_started(self, e: Event) -> None:
-        member = e.member
-        assert member is not None
+    def _on_share_started(self, time: float, member: str | None, data: EventData) -> None:
         floor = self.floor
         if floor.holder is not None:
             raise ValueError(f"{floor.holder} holds the floor")
         floor.holder = member
-        floor.started = e.time
-        floor.warned = False
-        floor.over = False
+        floor.started = time
+        floor.warned = floor.over = False
         floor.called = None
         floor.last = member
-        if self.phase.rounds:
+        if self.phase.rounds and member is not None:
             floor.had_turn.add(member)
 
-    def _on_share_ended(self, e: Event) -> None:
-        assert e.member is not None
-        self._end_share(e.member, e)
+    def _on_share_ended(self, time: float, member: str | None, data: EventData) -> None:
+        assert member is not None
+        self._end_share(member, data)
 
-    def _on_passed(self, e: Event) -> None:
-        member = e.member
+    def _on_passed(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
         floor = self.floor
         if self.phase.rounds:
@@ -292,47 +286,47 @@ class LiveState:
         floor.last = member
         self.passes[member] = self.passes.get(member, 0) + 1
 
-    def _on_interjected(self, e: Event) -> None:
+    def _on_interjected(self, time: float, member: str | None, data: EventData) -> None:
         self.interjections += 1
 
-    def _on_cross_talk_blocked(self, e: Event) -> None:
+    def _on_cross_talk_blocked(self, time: float, member: str | None, data: EventData) -> None:
         self.blocked += 1
 
-    def _on_time_warning(self, e: Event) -> None:
+    def _on_time_warning(self, time: float, member: str | None, data: EventData) -> None:
         self.floor.warned = True
 
-    def _on_overtime(self, e: Event) -> None:
+    def _on_overtime(self, time: float, member: str | None, data: EventData) -> None:
         self.floor.over = True
 
-    def _on_phase_time_up(self, e: Event) -> None:
+    def _on_phase_time_up(self, time: float, member: str | None, data: EventData) -> None:
         self.time_up = True
 
-    def _on_rule_notice(self, e: Event) -> None:
+    def _on_rule_notice(self, time: float, member: str | None, data: EventData) -> None:
         pass
 
-    def _on_paused(self, e: Event) -> None:
+    def _on_paused(self, time: float, member: str | None, data: EventData) -> None:
         if self.status is _PAUSED:
             raise ValueError("the session is already paused")
         self.status = _PAUSED
-        self.paused_at = e.time
+        self.paused_at = time
 
-    def _on_resumed(self, e: Event) -> None:
+    def _on_resumed(self, time: float, member: str | None, data: EventData) -> None:
         if self.paused_at is None:
             raise ValueError("the session is not paused")
-        gap = e.time - self.paused_at
+        gap = time - self.paused_at
         self.floor.started += gap
         self.phase_started += gap
         self.status = _OPEN
         self.paused_at = None
 
-    def _on_ended(self, e: Event) -> None:
+    def _on_ended(self, time: float, member: str | None, data: EventData) -> None:
         holder = self.floor.holder
         if holder is not None:
-            self._end_share(holder, e)
+            self._end_share(holder, data)
         self.status = _ENDED
 
 
 #: The fold's step for each kind (every kind in :data:`KINDS` has one).
-_APPLY: dict[EventKind, Callable[[LiveState, Event], None]] = {
+_APPLY: Final[dict[EventKind, Callable[[LiveState, float, str | None, EventData], None]]] = {
     kind: getattr(LiveState, f"_on_{kind.value}") for kind in KINDS
 }

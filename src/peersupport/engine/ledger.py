@@ -16,7 +16,7 @@ the new events, in log order, once the action is over.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from peersupport import plugins
 from peersupport.engine import deadlines
@@ -42,12 +42,22 @@ if TYPE_CHECKING:
 
 __all__ = ["Ledger"]
 
-_INF = float("inf")
-_new = tuple.__new__
-_NOTICE = EventKind.RULE_NOTICE
-_NOTICE_SPEC = KINDS[_NOTICE]
+_INF: Final = float("inf")
+_new: Final = tuple.__new__
+_NOTICE: Final = EventKind.RULE_NOTICE
+_NOTICE_SPEC: Final = KINDS[_NOTICE]
 #: Kinds that cannot move a deadline.
-_KEEPS_DEADLINE = frozenset(k for k, spec in KINDS.items() if not spec.moves_deadline)
+_KEEPS_DEADLINE: Final = frozenset(k for k, spec in KINDS.items() if not spec.moves_deadline)
+
+
+def _busy(actor: str | None, action: str) -> SessionBusy:
+    return SessionBusy(
+        actor,
+        action,
+        ONE_ACTION_AT_A_TIME,
+        "another action of this session is in progress (an action cannot be called "
+        "from a hook, a rule or a turn policy, nor from a second thread at the same time)",
+    )
 
 
 def _short(exc: BaseException) -> str:
@@ -137,14 +147,7 @@ class Ledger:
             SessionBusy: An action is in progress (from a hook, a rule or another thread).
         """
         if not self._lock.acquire(blocking=False):
-            raise SessionBusy(
-                actor,
-                action,
-                ONE_ACTION_AT_A_TIME,
-                "another action of this session is in progress (an action cannot be "
-                "called from a hook, a rule or a turn policy, nor from a second thread "
-                "at the same time)",
-            )
+            raise _busy(actor, action)
         if self._stale:
             try:
                 self._rebuild()
@@ -157,8 +160,11 @@ class Ledger:
 
         If reading the clock fails, the action is over: the lock is released.
         """
-        self.enter(actor, action)
+        if not self._lock.acquire(blocking=False):
+            raise _busy(actor, action)
         try:
+            if self._stale:
+                self._rebuild()
             return self.now()
         except BaseException:
             self.leave()

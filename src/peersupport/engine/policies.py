@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from peersupport.compiled import mypyc_attr
 from peersupport.engine.floor import Floor
@@ -91,11 +91,15 @@ class Callers(enum.StrEnum):
 
 # Members of the enums above, bound once: reading them from their class costs several
 # times more, and the checks below run on every turn.
-_NEXT, _CALLED = Offer.NEXT_IN_ORDER, Offer.CALLED
-_ANYONE, _FACILITATORS = Speakers.ANYONE, Speakers.FACILITATORS
-_OFFERED, _OFFERED_FIRST = Speakers.OFFERED, Speakers.OFFERED_FIRST
-_NO_CALLERS, _FACILITATOR_CALLERS = Callers.NOBODY, Callers.FACILITATORS
-_LAST_SPEAKER = Callers.LAST_SPEAKER
+_NEXT: Final = Offer.NEXT_IN_ORDER
+_CALLED: Final = Offer.CALLED
+_ANYONE: Final = Speakers.ANYONE
+_FACILITATORS: Final = Speakers.FACILITATORS
+_OFFERED: Final = Speakers.OFFERED
+_OFFERED_FIRST: Final = Speakers.OFFERED_FIRST
+_NO_CALLERS: Final = Callers.NOBODY
+_FACILITATOR_CALLERS: Final = Callers.FACILITATORS
+_LAST_SPEAKER: Final = Callers.LAST_SPEAKER
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)

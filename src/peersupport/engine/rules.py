@@ -36,7 +36,7 @@ registers one of these ids with ``replace=True`` really replaces it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
@@ -312,7 +312,7 @@ class ShareTheAir(Rule):
 
 
 #: Ids of the rules every phase applies, whatever the format says.
-ALWAYS_ON = (
+ALWAYS_ON: Final = (
     "observers-listen",
     "consent",
     "one-share-per-round",

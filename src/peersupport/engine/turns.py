@@ -8,9 +8,10 @@ roll-over and committed together with the turn that starts the new round.
 
 from __future__ import annotations
 
+from typing import Final
+
 from peersupport.engine import checks
 from peersupport.engine.events import EMPTY, Event, EventData, EventKind
-from peersupport.engine.kinds import K
 from peersupport.engine.ledger import Ledger
 from peersupport.engine.state import SessionStatus
 from peersupport.errors import (
@@ -34,8 +35,17 @@ __all__ = [
     "start_share",
 ]
 
-_K = K
-_OPEN = SessionStatus.OPEN
+_ARRIVED: Final = EventKind.ARRIVED
+_CALLED_ON: Final = EventKind.CALLED_ON
+_CONSENTED: Final = EventKind.CONSENTED
+_CROSS_TALK_BLOCKED: Final = EventKind.CROSS_TALK_BLOCKED
+_INTERJECTED: Final = EventKind.INTERJECTED
+_LEFT: Final = EventKind.LEFT
+_PASSED: Final = EventKind.PASSED
+_ROUND_STARTED: Final = EventKind.ROUND_STARTED
+_SHARE_ENDED: Final = EventKind.SHARE_ENDED
+_SHARE_STARTED: Final = EventKind.SHARE_STARTED
+_OPEN: Final = SessionStatus.OPEN
 
 
 def _taker(ledger: Ledger, action: str, member: str, by: str | None, now: float) -> Role:
@@ -100,16 +110,16 @@ def _turn(
         return ledger.commit(kind, now, actor, member, EMPTY)
     mark = len(ledger.events)
     data = EventData({"phase": phase.id, "round": floor.round + 1, "automatic": True})
-    ledger.commit(_K.ROUND_STARTED, now, None, None, data)
+    ledger.commit(_ROUND_STARTED, now, None, None, data)
     return ledger.commit(kind, now, actor, member, EMPTY, since=mark)
-
-
-_SHARE_STARTED, _PASSED, _CALLED_ON = _K.SHARE_STARTED, _K.PASSED, _K.CALLED_ON
 
 
 def start_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` takes the floor (see :meth:`peersupport.Session.start_share`)."""
-    member, by = checks.ids("start_share", member_arg, by_arg)
+    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
+        member, by = member_arg, by_arg
+    else:
+        member, by = checks.ids("start_share", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "start_share")
     try:
@@ -127,7 +137,10 @@ def start_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def pass_turn(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` passes (see :meth:`peersupport.Session.pass_turn`)."""
-    member, by = checks.ids("pass_turn", member_arg, by_arg)
+    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
+        member, by = member_arg, by_arg
+    else:
+        member, by = checks.ids("pass_turn", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "pass_turn")
     try:
@@ -143,7 +156,10 @@ def pass_turn(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def end_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member``'s share ends (see :meth:`peersupport.Session.end_share`)."""
-    member, by = checks.ids("end_share", member_arg, by_arg)
+    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
+        member, by = member_arg, by_arg
+    else:
+        member, by = checks.ids("end_share", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "end_share")
     try:
@@ -156,7 +172,7 @@ def end_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
             raise NotYourTurn(
                 actor, "end_share", checks.ONE_VOICE_AT_A_TIME, f"{member} does not hold the floor"
             )
-        return ledger.commit(_K.SHARE_ENDED, now, actor, member, ledger.share_end(now))
+        return ledger.commit(_SHARE_ENDED, now, actor, member, ledger.share_end(now))
     except Exception as exc:
         raise ledger.refused(exc, actor) from None
     finally:
@@ -165,7 +181,10 @@ def end_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def interject(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` speaks out of turn (see :meth:`peersupport.Session.interject`)."""
-    member, by = checks.ids("interject", member_arg, by_arg)
+    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
+        member, by = member_arg, by_arg
+    else:
+        member, by = checks.ids("interject", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "interject")
     try:
@@ -187,7 +206,7 @@ def interject(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
         rule = always.no_cross_talk
         if not rule.allows(live.phase, live.agreement):
             data = EventData({"rule": rule.id, "holder": holder})
-            event = ledger.commit(_K.CROSS_TALK_BLOCKED, now, actor, member, data)
+            event = ledger.commit(_CROSS_TALK_BLOCKED, now, actor, member, data)
             raise CrossTalkBlocked(
                 actor,
                 "interject",
@@ -199,7 +218,7 @@ def interject(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
         always.consent.check(session, "interject", member, now)
         for extra in live.phase.rules_for.get("interject", ()):
             extra.check(session, "interject", member, now)
-        return ledger.commit(_K.INTERJECTED, now, actor, member, EventData({"holder": holder}))
+        return ledger.commit(_INTERJECTED, now, actor, member, EventData({"holder": holder}))
     except Exception as exc:
         raise ledger.refused(exc, actor) from None
     finally:
@@ -234,7 +253,10 @@ def call_on(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def arrive(ledger: Ledger, member_arg: object, by_arg: object, role: object) -> Event:
     """``member`` arrives (see :meth:`peersupport.Session.arrive`)."""
-    member, by = checks.ids("arrive", member_arg, by_arg)
+    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
+        member, by = member_arg, by_arg
+    else:
+        member, by = checks.ids("arrive", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "arrive")
     try:
@@ -251,7 +273,7 @@ def arrive(ledger: Ledger, member_arg: object, by_arg: object, role: object) -> 
             data = EventData({"role": _visitor(actor, member, role).value})
         if member in live.present:
             raise AlreadyDone(actor, "arrive", checks.PRESENT, f"{member} is already present")
-        return ledger.commit(_K.ARRIVED, now, actor, member, data)
+        return ledger.commit(_ARRIVED, now, actor, member, data)
     except Exception as exc:
         raise ledger.refused(exc, actor) from None
     finally:
@@ -280,7 +302,10 @@ def _visitor(actor: str, member: str, role: object) -> Role:
 
 def leave(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` leaves (see :meth:`peersupport.Session.leave`)."""
-    member, by = checks.ids("leave", member_arg, by_arg)
+    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
+        member, by = member_arg, by_arg
+    else:
+        member, by = checks.ids("leave", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "leave")
     try:
@@ -290,7 +315,7 @@ def leave(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
         checks.who(live, "leave", member, by)
         checks.present(live, actor, "leave", member)
         data = ledger.share_end(now) if live.floor.holder == member else EMPTY
-        return ledger.commit(_K.LEFT, now, actor, member, data)
+        return ledger.commit(_LEFT, now, actor, member, data)
     except Exception as exc:
         raise ledger.refused(exc, actor) from None
     finally:
@@ -299,7 +324,10 @@ def leave(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def consent(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` consents (see :meth:`peersupport.Session.consent`)."""
-    member, by = checks.ids("consent", member_arg, by_arg)
+    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
+        member, by = member_arg, by_arg
+    else:
+        member, by = checks.ids("consent", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "consent")
     try:
@@ -317,7 +345,7 @@ def consent(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
                 checks.ALREADY_CONSENTED,
                 f"{member} already consented to agreement v{version}",
             )
-        return ledger.commit(_K.CONSENTED, now, actor, member, EventData({"version": version}))
+        return ledger.commit(_CONSENTED, now, actor, member, EventData({"version": version}))
     except Exception as exc:
         raise ledger.refused(exc, actor) from None
     finally:
