@@ -54,6 +54,7 @@ from mesa.agent import AgentSet
 
 import peersupport as ps
 from peersupport import sim
+from peersupport.compiled import engine_compiled
 from peersupport.sim.runner import run_session
 
 FAC = "fac"
@@ -308,6 +309,7 @@ def summary(per: dict[str, list[float]], n: int, seed: int, load: Sequence[float
         "study": "circle-8x3",
         "python": platform.python_version(),
         "peersupport": ps.__version__,
+        "engine_compiled": engine_compiled(),
         "mesa": mesa.__version__,
         "cpus": os.cpu_count(),
         "loadavg_start": list(load),
@@ -337,7 +339,8 @@ def summary(per: dict[str, list[float]], n: int, seed: int, load: Sequence[float
 
 def report(out: Any) -> None:
     print(
-        f"circle-8x3: Python {out['python']}, peersupport {out['peersupport']}, "
+        f"circle-8x3: Python {out['python']}, peersupport {out['peersupport']} "
+        f"({'compiled' if out['engine_compiled'] else 'plain Python'}), "
         f"mesa {out['mesa']}; {out['cpus']} CPUs; seed {out['seed']}"
     )
     print("load average at start: " + " ".join(f"{x:.2f}" for x in out["loadavg_start"]))
