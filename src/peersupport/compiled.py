@@ -31,6 +31,7 @@ COMPILED_MODULES = (
     "peersupport.engine.fold",
     "peersupport.engine.ledger",
     "peersupport.engine.policies",
+    "peersupport.engine.presence",
     "peersupport.engine.rules",
     "peersupport.engine.turns",
 )

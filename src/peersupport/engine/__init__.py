@@ -3,8 +3,9 @@
 action -> checks -> event -> apply -> notify:
 
 * :mod:`~peersupport.engine.session`: the actions (the public API);
-  :mod:`~peersupport.engine.turns` and :mod:`~peersupport.engine.facilitation`:
-  each action's checks, members' and facilitator's;
+  :mod:`~peersupport.engine.turns`, :mod:`~peersupport.engine.presence` and
+  :mod:`~peersupport.engine.facilitation`: each action's checks (turns;
+  arriving, leaving and consent; the facilitator's);
 * :mod:`~peersupport.engine.checks`: who may act, with the check ids;
   :mod:`~peersupport.engine.policies`: turn policies;
   :mod:`~peersupport.engine.rules`: every rule, always-on ones included;

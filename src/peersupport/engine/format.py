@@ -28,7 +28,7 @@ from peersupport.engine.chart import (
     compile_transitions,
 )
 from peersupport.engine.events import EventKind
-from peersupport.engine.policies import TurnPolicy
+from peersupport.engine.policies import TurnPolicy, declarative
 from peersupport.engine.rules import AlwaysOn, Rule
 from peersupport.errors import FormatError
 from peersupport.values import Role, fingerprint
@@ -73,6 +73,9 @@ class PhaseSpec:
         transitions: Transitions out of this phase, in declaration order.
         rules_for: Extra rules by the action they check.
         watchers: Extra rules by the event kind they give notices on.
+        plain: Whether a turn here is decided by the built-in rules and the policy's
+            declaration alone (no rule of the phase checks shares or passes), so
+            the engine accepts the common turn in one pass.
     """
 
     id: str
@@ -93,6 +96,7 @@ class PhaseSpec:
     transitions: tuple[Transition, ...]
     rules_for: Mapping[str, tuple[Rule, ...]] = attrs.field(repr=False, eq=False)
     watchers: Mapping[EventKind, tuple[Rule, ...]] = attrs.field(repr=False, eq=False)
+    plain: bool = attrs.field(default=False, repr=False, eq=False, kw_only=True)
 
 
 @attrs.frozen
@@ -242,6 +246,12 @@ class Format:
                 transitions=transitions,
                 rules_for=rules_for,
                 watchers=watchers,
+                plain=(
+                    always_on.builtin
+                    and declarative(policy)
+                    and "start_share" not in rules_for
+                    and "pass_turn" not in rules_for
+                ),
             )
             if state.initial:
                 initial = state.id

@@ -51,6 +51,7 @@ __all__ = [
     "Tag",
     "TurnPolicy",
     "builtin_policies",
+    "declarative",
 ]
 
 
@@ -323,6 +324,23 @@ class Tag(TurnPolicy):
     offers = Offer.CALLED
     speakers = Speakers.OFFERED_FIRST
     callers = Callers.LAST_SPEAKER
+
+
+#: The methods that decide; a policy overriding none of them is a pure declaration.
+DECIDING = ("check_take_floor", "check_pass", "check_call_on", "offered", "eligible")
+
+
+def declarative(policy: TurnPolicy) -> bool:
+    """Whether ``policy`` decides by its declaration alone (it overrides no check).
+
+    The engine accepts the common turn of such a policy in one pass (see
+    :mod:`peersupport.engine.turns`); a policy that overrides a check is asked.
+    """
+    cls = type(policy)
+    own = getattr(policy, "__dict__", {})
+    return not any(
+        name in own or getattr(cls, name) is not getattr(TurnPolicy, name) for name in DECIDING
+    )
 
 
 def builtin_policies() -> Mapping[str, TurnPolicy]:

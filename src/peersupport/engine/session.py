@@ -19,7 +19,7 @@ from typing import Any
 from peersupport import plugins
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.deprecation import Renamed
-from peersupport.engine import facilitation, turns, verify
+from peersupport.engine import facilitation, presence, turns, verify
 from peersupport.engine.events import Event, LogView
 from peersupport.engine.floor import Floor
 from peersupport.engine.fold import LiveState
@@ -285,18 +285,18 @@ class Session:
                 visitor's id is not a valid id (see :mod:`peersupport.validate`).
             AlreadyDone: ``member`` is already present.
         """
-        return turns.arrive(self._ledger, member, by, role)
+        return presence.arrive(self._ledger, member, by, role)
 
     def leave(self, member: str, *, by: str | None = None) -> Event:
         """Record that ``member`` left; they are removed from the remaining turns.
 
         If they held the floor, their share ends.
         """
-        return turns.leave(self._ledger, member, by)
+        return presence.leave(self._ledger, member, by)
 
     def consent(self, member: str, *, by: str | None = None) -> Event:
         """Record ``member``'s consent to the current version of the agreement."""
-        return turns.consent(self._ledger, member, by)
+        return presence.consent(self._ledger, member, by)
 
     def start_share(self, member: str, *, by: str | None = None) -> Event:
         """``member`` takes the floor and starts sharing.

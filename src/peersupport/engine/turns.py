@@ -1,9 +1,18 @@
-"""The members' actions: arrive, leave, consent, share, pass, interject, call on.
+"""The members' turns: share, pass, end a share, interject, call on.
 
 Each function is one action of :class:`~peersupport.Session`, from its checks to
 its commit (see the session's module docs for the order of the checks). An
 automatic round roll-over is checked on the floor as it will be after the
 roll-over and committed together with the turn that starts the new round.
+
+The common turn is accepted in one pass: where the phase is *plain* (its turn
+policy is a pure declaration, the rules that refuse turns are the built-in ones,
+and no rule of the phase checks shares or passes), a member who acts for
+themself, present, consented, whose turn the declaration gives them, with the
+floor free and no roll-over due, shares or passes without the checks being
+asked one by one (:func:`_at_once`). Anything else, every refusal included, goes
+through the checks one by one, which alone say why. The conformance kit holds
+both paths to the same independent model.
 """
 
 from __future__ import annotations
@@ -12,28 +21,19 @@ from typing import Final
 
 from peersupport.engine import checks
 from peersupport.engine.events import EMPTY, Event, EventData, EventKind
+from peersupport.engine.fold import LiveState
 from peersupport.engine.ledger import Ledger
+from peersupport.engine.policies import Speakers
 from peersupport.engine.state import SessionStatus
 from peersupport.errors import (
     AlreadyDone,
     CrossTalkBlocked,
-    NotAMember,
     NotYourTurn,
     PermissionDenied,
 )
-from peersupport.validate import check_id
-from peersupport.values import Role
+from peersupport.values import FACILITATING, TAKING_TURNS, Role
 
-__all__ = [
-    "arrive",
-    "call_on",
-    "consent",
-    "end_share",
-    "interject",
-    "leave",
-    "pass_turn",
-    "start_share",
-]
+__all__ = ["call_on", "end_share", "interject", "pass_turn", "start_share"]
 
 _ARRIVED: Final = EventKind.ARRIVED
 _CALLED_ON: Final = EventKind.CALLED_ON
@@ -46,6 +46,41 @@ _ROUND_STARTED: Final = EventKind.ROUND_STARTED
 _SHARE_ENDED: Final = EventKind.SHARE_ENDED
 _SHARE_STARTED: Final = EventKind.SHARE_STARTED
 _OPEN: Final = SessionStatus.OPEN
+_ANYONE: Final = Speakers.ANYONE
+_FACILITATORS: Final = Speakers.FACILITATORS
+_OFFERED: Final = Speakers.OFFERED
+
+
+def _at_once(live: LiveState, member: str, share: bool) -> bool:
+    """Whether the checks would accept ``member``'s share (or pass) now, in one pass.
+
+    ``False`` means "ask the checks one by one", not "refused".
+    """
+    phase = live.phase
+    if not phase.plain or live.status is not _OPEN:
+        return False
+    role = live.roles.get(member)
+    floor = live.floor
+    if role is None or floor.holder is not None or member not in live.present:
+        return False
+    if role not in phase.eligible or role not in TAKING_TURNS:
+        return False
+    if share and live.consents.get(member) != live.agreement.version:
+        return False
+    if phase.rounds and (
+        floor.closed or member in floor.had_turn or (phase.auto_rollover and floor.complete())
+    ):
+        return False
+    policy = phase.policy
+    speakers = policy.speakers
+    if speakers is _FACILITATORS:
+        if not share or role not in FACILITATING:
+            return False
+    elif speakers is not _ANYONE:
+        offered = policy.offered(floor)
+        if offered != member and (offered is not None or speakers is _OFFERED):
+            return False
+    return share or (policy.passing and (live.agreement.may_pass or role is Role.NEWCOMER))
 
 
 def _taker(ledger: Ledger, action: str, member: str, by: str | None, now: float) -> Role:
@@ -116,6 +151,13 @@ def _turn(
 
 def start_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` takes the floor (see :meth:`peersupport.Session.start_share`)."""
+    if by_arg is None and type(member_arg) is str and ledger.live.phase.plain:
+        now = ledger.begin(member_arg, "start_share")
+        try:
+            if _at_once(ledger.live, member_arg, True):
+                return ledger.commit(_SHARE_STARTED, now, member_arg, member_arg, EMPTY)
+        finally:
+            ledger.leave()
     if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
         member, by = member_arg, by_arg
     else:
@@ -137,6 +179,13 @@ def start_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def pass_turn(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` passes (see :meth:`peersupport.Session.pass_turn`)."""
+    if by_arg is None and type(member_arg) is str and ledger.live.phase.plain:
+        now = ledger.begin(member_arg, "pass_turn")
+        try:
+            if _at_once(ledger.live, member_arg, False):
+                return ledger.commit(_PASSED, now, member_arg, member_arg, EMPTY)
+        finally:
+            ledger.leave()
     if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
         member, by = member_arg, by_arg
     else:
@@ -247,106 +296,5 @@ def call_on(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
         return _turn(ledger, _CALLED_ON, "call_on", by, member, by_role, now)
     except Exception as exc:
         raise ledger.refused(exc, by) from None
-    finally:
-        ledger.leave()
-
-
-def arrive(ledger: Ledger, member_arg: object, by_arg: object, role: object) -> Event:
-    """``member`` arrives (see :meth:`peersupport.Session.arrive`)."""
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("arrive", member_arg, by_arg)
-    actor = member if by is None else by
-    now = ledger.begin(actor, "arrive")
-    try:
-        live = ledger.live
-        if live.status is not _OPEN:
-            checks.running(live, actor, "arrive", floor_action=False)
-        if by is not None and by != member:
-            checks.stand_in(live, by, member, "arrive", "sign in")
-            checks.present(live, by, "arrive", by)
-        data = EMPTY
-        if live.role_of(member) is None:
-            if live.group.closed:
-                checks.outsider(live, actor, "arrive", member)
-            data = EventData({"role": _visitor(actor, member, role).value})
-        if member in live.present:
-            raise AlreadyDone(actor, "arrive", checks.PRESENT, f"{member} is already present")
-        return ledger.commit(_ARRIVED, now, actor, member, data)
-    except Exception as exc:
-        raise ledger.refused(exc, actor) from None
-    finally:
-        ledger.leave()
-
-
-def _visitor(actor: str, member: str, role: object) -> Role:
-    try:
-        check_id(member, "a visitor's id")
-    except ValueError as exc:
-        raise NotAMember(actor, "arrive", checks.MEMBER_ID, str(exc)) from None
-    try:
-        if role is not None and not isinstance(role, str):
-            raise ValueError(role)
-        visitor = Role.NEWCOMER if role is None else Role(role)
-    except ValueError:
-        raise PermissionDenied(
-            actor, "arrive", checks.VISITOR_ROLE, f"{role!r} is not a role"
-        ) from None
-    if visitor.facilitates:
-        raise PermissionDenied(
-            actor, "arrive", checks.VISITOR_ROLE, "a visitor cannot arrive as a facilitator"
-        )
-    return visitor
-
-
-def leave(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
-    """``member`` leaves (see :meth:`peersupport.Session.leave`)."""
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("leave", member_arg, by_arg)
-    actor = member if by is None else by
-    now = ledger.begin(actor, "leave")
-    try:
-        live = ledger.live
-        if live.status is not _OPEN:
-            checks.running(live, actor, "leave", floor_action=False)
-        checks.who(live, "leave", member, by)
-        checks.present(live, actor, "leave", member)
-        data = ledger.share_end(now) if live.floor.holder == member else EMPTY
-        return ledger.commit(_LEFT, now, actor, member, data)
-    except Exception as exc:
-        raise ledger.refused(exc, actor) from None
-    finally:
-        ledger.leave()
-
-
-def consent(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
-    """``member`` consents (see :meth:`peersupport.Session.consent`)."""
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("consent", member_arg, by_arg)
-    actor = member if by is None else by
-    now = ledger.begin(actor, "consent")
-    try:
-        live = ledger.live
-        if live.status is not _OPEN:
-            checks.running(live, actor, "consent", floor_action=False)
-        if by is not None or member not in live.present:
-            checks.who(live, "consent", member, by)
-            checks.present(live, actor, "consent", member)
-        version = live.agreement.version
-        if live.consents.get(member) == version:
-            raise AlreadyDone(
-                actor,
-                "consent",
-                checks.ALREADY_CONSENTED,
-                f"{member} already consented to agreement v{version}",
-            )
-        return ledger.commit(_CONSENTED, now, actor, member, EventData({"version": version}))
-    except Exception as exc:
-        raise ledger.refused(exc, actor) from None
     finally:
         ledger.leave()
