@@ -146,7 +146,7 @@ class Ledger:
         Raises:
             SessionBusy: An action is in progress (from a hook, a rule or another thread).
         """
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(False):  # positional: a keyword costs as much again
             raise _busy(actor, action)
         if self._stale:
             try:
@@ -160,7 +160,7 @@ class Ledger:
 
         If reading the clock fails, the action is over: the lock is released.
         """
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(False):  # positional: a keyword costs as much again
             raise _busy(actor, action)
         try:
             if self._stale:
