@@ -83,6 +83,19 @@ def _at_once(live: LiveState, member: str, share: bool) -> bool:
     return share or (policy.passing and (live.agreement.may_pass or role is Role.NEWCOMER))
 
 
+def _own_turn(ledger: Ledger, member: str, kind: EventKind, action: str) -> Event | None:
+    """Commit ``member``'s own share or pass if :func:`_at_once` accepts it, else ``None``."""
+    now = ledger.begin(member, action)
+    try:
+        if _at_once(ledger.live, member, kind is _SHARE_STARTED):
+            return ledger.commit(kind, now, member, member, EMPTY)
+    except Exception as exc:
+        raise ledger.refused(exc, member) from None
+    finally:
+        ledger.leave()
+    return None
+
+
 def _taker(ledger: Ledger, action: str, member: str, by: str | None, now: float) -> Role:
     """Running, who, present, observers-listen: the checks before any turn; the member's role."""
     live = ledger.live
@@ -152,12 +165,9 @@ def _turn(
 def start_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` takes the floor (see :meth:`peersupport.Session.start_share`)."""
     if by_arg is None and type(member_arg) is str and ledger.live.phase.plain:
-        now = ledger.begin(member_arg, "start_share")
-        try:
-            if _at_once(ledger.live, member_arg, True):
-                return ledger.commit(_SHARE_STARTED, now, member_arg, member_arg, EMPTY)
-        finally:
-            ledger.leave()
+        event = _own_turn(ledger, member_arg, _SHARE_STARTED, "start_share")
+        if event is not None:
+            return event
     if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
         member, by = member_arg, by_arg
     else:
@@ -180,12 +190,9 @@ def start_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 def pass_turn(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` passes (see :meth:`peersupport.Session.pass_turn`)."""
     if by_arg is None and type(member_arg) is str and ledger.live.phase.plain:
-        now = ledger.begin(member_arg, "pass_turn")
-        try:
-            if _at_once(ledger.live, member_arg, False):
-                return ledger.commit(_PASSED, now, member_arg, member_arg, EMPTY)
-        finally:
-            ledger.leave()
+        event = _own_turn(ledger, member_arg, _PASSED, "pass_turn")
+        if event is not None:
+            return event
     if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
         member, by = member_arg, by_arg
     else:
