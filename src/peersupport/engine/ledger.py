@@ -160,11 +160,8 @@ class Ledger:
 
         If reading the clock fails, the action is over: the lock is released.
         """
-        if not self._lock.acquire(False):  # positional: a keyword costs as much again
-            raise _busy(actor, action)
+        self.enter(actor, action)
         try:
-            if self._stale:
-                self._rebuild()
             return self.now()
         except BaseException:
             self.leave()

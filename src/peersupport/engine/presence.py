@@ -26,10 +26,7 @@ _OPEN: Final = SessionStatus.OPEN
 
 def arrive(ledger: Ledger, member_arg: object, by_arg: object, role: object) -> Event:
     """``member`` arrives (see :meth:`peersupport.Session.arrive`)."""
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("arrive", member_arg, by_arg)
+    member, by = checks.ids("arrive", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "arrive")
     try:
@@ -75,10 +72,7 @@ def _visitor(actor: str, member: str, role: object) -> Role:
 
 def leave(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` leaves (see :meth:`peersupport.Session.leave`)."""
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("leave", member_arg, by_arg)
+    member, by = checks.ids("leave", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "leave")
     try:
@@ -97,10 +91,7 @@ def leave(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def consent(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` consents (see :meth:`peersupport.Session.consent`)."""
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("consent", member_arg, by_arg)
+    member, by = checks.ids("consent", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "consent")
     try:

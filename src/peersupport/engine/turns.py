@@ -168,10 +168,7 @@ def start_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
         event = _own_turn(ledger, member_arg, _SHARE_STARTED, "start_share")
         if event is not None:
             return event
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("start_share", member_arg, by_arg)
+    member, by = checks.ids("start_share", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "start_share")
     try:
@@ -193,10 +190,7 @@ def pass_turn(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
         event = _own_turn(ledger, member_arg, _PASSED, "pass_turn")
         if event is not None:
             return event
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("pass_turn", member_arg, by_arg)
+    member, by = checks.ids("pass_turn", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "pass_turn")
     try:
@@ -212,10 +206,7 @@ def pass_turn(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def end_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member``'s share ends (see :meth:`peersupport.Session.end_share`)."""
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("end_share", member_arg, by_arg)
+    member, by = checks.ids("end_share", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "end_share")
     try:
@@ -237,10 +228,7 @@ def end_share(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
 
 def interject(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     """``member`` speaks out of turn (see :meth:`peersupport.Session.interject`)."""
-    if type(member_arg) is str and (by_arg is None or type(by_arg) is str):
-        member, by = member_arg, by_arg
-    else:
-        member, by = checks.ids("interject", member_arg, by_arg)
+    member, by = checks.ids("interject", member_arg, by_arg)
     actor = member if by is None else by
     now = ledger.begin(actor, "interject")
     try:
