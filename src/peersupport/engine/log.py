@@ -28,6 +28,7 @@ from peersupport.jsonio import JSONProblem, iter_lines, parse
 from peersupport.validate import brief, check_count, check_id, check_time
 
 __all__ = [
+    "check_next",
     "check_order",
     "dump",
     "dumps",
@@ -107,11 +108,17 @@ def check_order(events: Sequence[Event], first_line: int = 1) -> None:
     """
     previous = -float("inf")
     for index, event in enumerate(events):
-        _check_next(event, index, previous, first_line + index)
+        check_next(event, index, previous, first_line + index)
         previous = event.time
 
 
-def _check_next(event: Event, index: int, previous: float, line: int) -> None:
+def check_next(event: Event, index: int, previous: float, line: int) -> None:
+    """Check that ``event`` can stand at ``index`` of a log, after an event at ``previous``.
+
+    Raises:
+        LogError: At ``line``: a wrong number, a time going back, or an
+            ``opened`` event anywhere but first (or another kind first).
+    """
     if event.seq != index:
         raise LogError(line, f"expected event number {index}, found {event.seq}")
     if event.time < previous:
@@ -153,7 +160,7 @@ def _read(source: str | bytes | Path | IO[str] | IO[bytes], *, legacy: bool) -> 
                 event = _event(obj, strict=not legacy)
             except ValueError as exc:
                 raise LogError(number, str(exc)) from None
-            _check_next(event, len(events), previous, number)
+            check_next(event, len(events), previous, number)
             previous = event.time
             events.append(event)
     except JSONProblem as exc:

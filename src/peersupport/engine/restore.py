@@ -17,6 +17,7 @@ from peersupport.engine.events import Event
 from peersupport.engine.fold import LiveState
 from peersupport.engine.format import Format
 from peersupport.engine.kinds import LOG_VERSION, K
+from peersupport.engine.log import check_next
 from peersupport.errors import LogError
 from peersupport.values import Group
 
@@ -83,12 +84,7 @@ def restore_steps(
     previous = -float("inf")
     for index, event in enumerate(events):
         line = index + 1
-        if event.seq != index:
-            raise LogError(line, f"expected event number {index}, found {event.seq}")
-        if event.time < previous:
-            raise LogError(line, f"{describe(event)} is earlier than the event before it")
-        if index and event.kind is _K.OPENED:
-            raise LogError(line, "a log has only one 'opened' event")
+        check_next(event, index, previous, line)
         previous = event.time
         try:
             live.apply(event)
