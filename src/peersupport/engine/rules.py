@@ -338,9 +338,19 @@ class AlwaysOn:
     right_to_pass: Rule
     no_cross_talk: NoCrossTalk
     share_time_limit: ShareTimeLimit
-    builtin: bool
-    """Whether the rules that refuse turns (observers-listen, consent,
-    one-share-per-round, right-to-pass) are the built-in ones, unreplaced."""
+
+    @property
+    def builtin(self) -> bool:
+        """Whether the rules that refuse turns are the built-in ones, unreplaced.
+
+        Those are observers-listen, consent, one-share-per-round and right-to-pass.
+        """
+        return (
+            type(self.observers_listen) is ObserversListen
+            and type(self.consent) is Consent
+            and type(self.one_share_per_round) is OneSharePerRound
+            and type(self.right_to_pass) is RightToPass
+        )
 
     @classmethod
     def from_rules(cls, rules: Mapping[str, Rule]) -> AlwaysOn:
@@ -361,12 +371,6 @@ class AlwaysOn:
                 )
         assert isinstance(no_cross_talk, NoCrossTalk)
         assert isinstance(time_limit, ShareTimeLimit)
-        turn_rules = (
-            (rules["observers-listen"], ObserversListen),
-            (rules["consent"], Consent),
-            (rules["one-share-per-round"], OneSharePerRound),
-            (rules["right-to-pass"], RightToPass),
-        )
         return cls(
             observers_listen=rules["observers-listen"],
             consent=rules["consent"],
@@ -374,7 +378,6 @@ class AlwaysOn:
             right_to_pass=rules["right-to-pass"],
             no_cross_talk=no_cross_talk,
             share_time_limit=time_limit,
-            builtin=all(type(rule) is kind for rule, kind in turn_rules),
         )
 
 
