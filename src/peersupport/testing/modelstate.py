@@ -121,13 +121,11 @@ class ModelState:
 
     def complete(self) -> bool:
         """Whether the round is complete (or closed)."""
-        return self.closed or all(m in self.had for m in self.order)
+        return self.floor_now().complete()
 
     def next_up(self) -> str | None:
         """The first member in turn order who has not had their turn."""
-        if self.closed:
-            return None
-        return next((m for m in self.order if m not in self.had), None)
+        return self.floor_now().next_up()
 
     def rollover_due(self) -> bool:
         """Whether the next turn (or call) starts a new round by itself."""
