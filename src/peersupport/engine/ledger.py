@@ -249,7 +249,15 @@ class Ledger:
         live = self.live
         phase, agreement = live.phase, live.agreement
         if phase is not self._phase_of or agreement is not self._agreement_of:
-            self._limits = live.format.always_on.share_time_limit.limits(phase, agreement)
+            rule = live.format.always_on.share_time_limit
+            try:
+                self._limits = rule.limits(phase, agreement)
+            except Exception as exc:
+                raise PluginError(
+                    f"rule {rule.id!r} of plugin {plugins.provider_of(rule)!r} failed in "
+                    f"limits() for phase {phase.id!r} ({type(exc).__name__}: "
+                    f"{_short(exc)}); the action was not recorded"
+                ) from exc
             self._phase_of, self._agreement_of = phase, agreement
         found = self._due = deadlines.next_deadline(live, self._limits)
         self._deadline = _INF if found is None else found[0]
@@ -343,7 +351,10 @@ class Ledger:
         del self.events[start:]
         self._pending = [p for p in self._pending if p[1].seq < start]
         self._stale = True
-        self._rebuild()
+        try:
+            self._rebuild()
+        except Exception:  # noqa: S110 - a failing plugin must not hide why we roll back
+            pass  # still stale: the next action rebuilds, and reports the plugin's failure
 
     def _rebuild(self) -> None:
         live = self.live
