@@ -137,6 +137,35 @@ class TestAtomicActions:
             s.start_share("al")
         assert snapshot(s) == before
 
+    def test_share_limits_that_raise_are_named(self, make_session, clock, added):
+        """A replaced share-time-limit whose limits() raises: PluginError naming it, no change."""
+
+        class SharingLimitsFail(ps.ShareTimeLimit):
+            def limits(self, phase, agreement):
+                if phase.id == "sharing":
+                    raise ZeroDivisionError("no limit")
+                return super().limits(phase, agreement)
+
+        class Plugin:
+            @ps.hookimpl
+            def register_rules(self, register):
+                register(SharingLimitsFail(), replace=True)
+
+        added(Plugin(), "failing-limits")
+        s = make_session("sharing-circle")
+        s.advance(by="dee", to="check_in")
+        s.close_round(by="dee")
+        before = snapshot(s)
+        message = (
+            r"rule 'share-time-limit' of plugin 'failing-limits' failed in limits\(\) "
+            r"for phase 'sharing' \(ZeroDivisionError: no limit\)"
+        )
+        for _ in range(2):  # the session stays consistent: the same error again
+            with pytest.raises(ps.PluginError, match=message):
+                s.advance(by="dee", to="sharing")
+            assert snapshot(s) == before
+        assert ps.Session.restore(s.group, s.format, s.events).state == s.state
+
     def test_an_automatic_rollover_and_its_turn_are_one(self, make_session, popcorn, clock):
         """A refused turn does not leave the automatic roll-over it would have started."""
         s = make_session(popcorn, arrive=["dee", "al", "bo", "ob"])
