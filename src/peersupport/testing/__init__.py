@@ -24,9 +24,9 @@ A failure names the broken invariant in brackets (``[one-turn-per-round]``,
 ``[one-holder]``, ``[auto-rollover]``, ``[rejected-changes-nothing]``,
 ``[one-event-per-action]``, ``[expected-outcome]``, ``[deadlines]``,
 ``[overtime]``, ``[rule-notices]``, ``[passed-not-offered]``,
-``[offered-may-take]``, ``[restore]``, ``[verify]``, ``[json-lines]``,
-``[event-order]``, ``[model]``...) and shows the shortest session hypothesis
-found, step by step.
+``[offered-may-take]``, ``[someone-offered]``, ``[restore]``, ``[verify]``,
+``[json-lines]``, ``[event-order]``, ``[model]``...) and shows the shortest
+session hypothesis found, step by step.
 
 The pieces, for your own tests:
 

@@ -22,7 +22,7 @@ from peersupport.clock import ManualClock
 from peersupport.engine.format import Format
 from peersupport.engine.session import Session
 from peersupport.engine.state import SessionState
-from peersupport.errors import ActionRejected, CrossTalkBlocked, PeersupportError, PluginError
+from peersupport.errors import ActionRejected, CrossTalkBlocked, PluginError
 from peersupport.events import Event, EventKind
 from peersupport.testing.expect import expect
 from peersupport.testing.invariants import Invariants
@@ -34,7 +34,7 @@ from peersupport.testing.tables import (
     FOR_THEMSELF_KINDS,
     TURN_ACTIONS,
 )
-from peersupport.testing.verdict import ConformanceError, Outcome, Verdict
+from peersupport.testing.verdict import ConformanceError, Outcome, Verdict, failure
 from peersupport.values import Group
 
 __all__ = ["Result", "SessionHarness"]
@@ -103,11 +103,15 @@ class SessionHarness(Invariants):
     ) -> None:
         self.clock = ManualClock(start)
         self.log = log
-        session = Session(group, fmt, clock=self.clock, hooks=False)
+        try:
+            session = Session(group, fmt, clock=self.clock, hooks=False)
+        except Exception as exc:
+            raise failure("opening the session", exc) from exc
         super().__init__(group, fmt, session, SessionModel(group, fmt))
         self.due_first = True
         self._seen = 0
         self.absorb()
+        self.check_readable()
 
     # -------------------------------------------------------------- stepping
 
@@ -143,11 +147,16 @@ class SessionHarness(Invariants):
 
         Raises:
             ConformanceError: ``deadlines`` if it appended anything but deadline
-                events (and their rule notices) or left a deadline overdue.
+                events (and their rule notices) or left a deadline overdue;
+                ``plugin-error`` if a plugin's rule (a notice, the share limits)
+                failed, ``engine-error`` if the engine did.
         """
         session = self.session
         count = len(session.events)
-        due = session.apply_due()
+        try:
+            due = session.apply_due()
+        except Exception as exc:
+            raise failure("apply_due()", exc) from exc
         if list(session.events[count:]) != list(due):
             raise ConformanceError("deadlines", "apply_due() returned other events than it added")
         for event in due:
@@ -157,6 +166,7 @@ class SessionHarness(Invariants):
                 raise ConformanceError("deadlines", f"apply_due() appended {event}")
         self.absorb()
         self.model.check_nothing_overdue(self.clock.now())
+        self.check_readable()
         return due
 
     def act(self, action: Action) -> Result | None:
@@ -188,10 +198,8 @@ class SessionHarness(Invariants):
             event = action.perform(session)
         except (ActionRejected, ValueError, PluginError) as exc:
             problem = exc
-        except PeersupportError as exc:
-            raise ConformanceError(
-                "engine-error", f"{action} raised {exc!r} instead of being accepted or refused"
-            ) from exc
+        except Exception as exc:
+            raise failure(f"{action} raised instead of being accepted or refused", exc) from exc
         after = session.events
         if after[: len(events)] != events[:]:
             raise ConformanceError("one-event-per-action", f"{action} rewrote the log")
@@ -224,6 +232,7 @@ class SessionHarness(Invariants):
                 raise ConformanceError(
                     "rejected-changes-nothing", f"refused {action} changed the state: {exc}"
                 ) from exc
+        self.check_readable()
         return result
 
     def _blocked(

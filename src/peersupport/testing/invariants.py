@@ -14,12 +14,14 @@ import itertools
 import json
 
 from peersupport.engine.format import Format
+from peersupport.engine.policies import Offer, Speakers
 from peersupport.engine.session import Session
-from peersupport.errors import LogError
+from peersupport.engine.state import SessionStatus
+from peersupport.errors import ActionRejected, LogError
 from peersupport.events import EventData, dumps, from_dict, loads
 from peersupport.testing.declared import turn_allowed
 from peersupport.testing.model import SessionModel
-from peersupport.testing.verdict import ConformanceError
+from peersupport.testing.verdict import ConformanceError, failure
 from peersupport.values import Group, Role
 
 __all__ = ["Invariants"]
@@ -46,6 +48,7 @@ class Invariants:
 
     def check(self) -> None:
         """Check every invariant (the cheap ones, the restore, the re-enactment, the log)."""
+        self.check_readable()
         self.check_model()
         self.check_floor()
         self.check_offers()
@@ -53,6 +56,19 @@ class Invariants:
         self.check_restore()
         self.check_verify()
         self.check_json_lines(whole=True)
+
+    def check_readable(self) -> None:
+        """The session's state can be read: its turn policy's ``offered()`` does not fail.
+
+        Raises:
+            ConformanceError: ``plugin-error`` (``engine-error`` for a built-in policy).
+        """
+        try:
+            self.session.offered_to()
+        except Exception as exc:
+            raise failure(
+                f"reading whom the floor is offered to in {self.model.phase}", exc
+            ) from exc
 
     def check_model(self) -> None:
         """The session's state is the model's, and so is its next deadline.
@@ -128,12 +144,14 @@ class Invariants:
     def check_offers(self) -> None:
         """Whoever is offered the floor is present, eligible, fresh in the round, and may take it.
 
-        Fresh: they have not shared, passed or been skipped in this round.
+        Fresh: they have not shared, passed or been skipped in this round. Where
+        only the member offered the floor takes a turn in seat order, someone is
+        offered it while the round goes on.
 
         Raises:
-            ConformanceError: ``passed-not-offered``, ``offered-may-take``, or
-                ``model`` when a policy offers the floor to someone else than its
-                declaration says.
+            ConformanceError: ``passed-not-offered``, ``offered-may-take``,
+                ``someone-offered``, or ``model`` when a policy offers the floor
+                to someone else than its declaration says.
         """
         session, model = self.session, self.model
         offered = session.offered_to()
@@ -158,8 +176,17 @@ class Invariants:
                 raise ConformanceError(
                     "passed-not-offered", f"{offered} ({role}) is offered the floor"
                 )
-        if not policy.offers_known:
-            return
+            if policy.overrides and not model.rollover_due():
+                self._check_policy_gives_the_turn(offered, role)
+        if policy.offers_known:
+            self._check_declared_offer(offered)
+        elif offered is None:
+            self._check_someone_offered()
+
+    def _check_declared_offer(self, offered: str | None) -> None:
+        """The floor goes to whom the declaration says, who may take it."""
+        model = self.model
+        policy = model.policy
         if offered != model.offered():
             raise ConformanceError(
                 "model",
@@ -180,6 +207,50 @@ class Invariants:
                     f"but may neither share nor pass now (round {floor.number}, "
                     f"called {floor.called}, had {sorted(floor.had)}, closed {floor.closed})",
                 )
+
+    def _check_policy_gives_the_turn(self, offered: str, role: Role) -> None:
+        """A policy that overrides a check does not refuse both the share and the pass it offers.
+
+        Its checks must not change anything, so the kit asks them directly; a pass
+        counts only where the agreement lets ``offered`` pass.
+        """
+        session, model = self.session, self.model
+        policy = session.phase.policy
+        why: list[str] = []
+        checks = [("share", policy.check_take_floor)]
+        if model.agreement.may_pass or role is Role.NEWCOMER:
+            checks.append(("pass", policy.check_pass))
+        for how, check in checks:
+            try:
+                check(session, offered, role)
+            except ActionRejected as exc:
+                why.append(f"{how}: {exc}")
+            except Exception as exc:
+                raise failure(f"{model.policy_name} checking {offered}'s {how}", exc) from exc
+            else:
+                return
+        raise ConformanceError(
+            "offered-may-take",
+            f"{offered} is offered the floor in round {model.round} of {model.phase} "
+            f"({model.policy_name}), but the policy refuses them ({'; '.join(why)})",
+        )
+
+    def _check_someone_offered(self) -> None:
+        """Where only the one offered the floor takes a turn in seat order, someone is offered it.
+
+        Otherwise nobody at all may take a turn, and the round cannot go on.
+        """
+        model = self.model
+        policy = model.policy
+        if policy.offers is not Offer.NEXT_IN_ORDER or policy.speakers is not Speakers.OFFERED:
+            return
+        if model.offered() is not None and model.status is SessionStatus.OPEN:
+            waiting = ", ".join(m for m in model.order if m not in model.had)
+            raise ConformanceError(
+                "someone-offered",
+                f"{model.policy_name} offers the floor to nobody in round {model.round} of "
+                f"{model.phase}, so nobody may take a turn, though {waiting} wait for theirs",
+            )
 
     def check_events(self) -> None:
         """Events are numbered 0, 1, 2..., never go back in time, and are immutable values.
