@@ -34,6 +34,8 @@ The pieces, for your own tests:
   actions and action sequences (:func:`check_actions` runs a sequence with every check);
 * :class:`SessionConformance` and :func:`machine_for`: the state machine;
 * :class:`SessionHarness`: a session and its model side by side, checking each action;
+* :func:`reach`: a session played forward with valid actions to a given phase, round
+  and floor (who took their turn, who holds the floor), for targeted tests;
 * :class:`SessionModel`: the independent model (a checking fold of the event log);
   :func:`~peersupport.testing.expect.expect` its predictions.
 
@@ -58,6 +60,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from peersupport.engine.format import Format
 from peersupport.testing.harness import Result, SessionHarness
 from peersupport.testing.model import SessionModel
+from peersupport.testing.reach import ReachError, reach
 from peersupport.testing.stateful import SessionConformance, machine_for
 from peersupport.testing.strategies import (
     Action,
@@ -79,6 +82,7 @@ __all__ = [
     "Action",
     "ConformanceError",
     "Outcome",
+    "ReachError",
     "Result",
     "SessionConformance",
     "SessionHarness",
@@ -95,6 +99,7 @@ __all__ = [
     "machine_for",
     "member_ids",
     "members",
+    "reach",
     "roles",
     "waits",
 ]
