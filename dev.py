@@ -2,8 +2,11 @@
 """One-command developer tasks; needs only Python >= 3.11 and pip.
 
     python3 dev.py demo     # set up .venv (first time) and run the demo
-    python3 dev.py test     # set up .venv (first time), run the whole test suite with
-                            # branch coverage; fail if the core is below 95 %
+    python3 dev.py test     # set up .venv (first time), run the test suite on both cores
+                            # with branch coverage; fail if the core is below 95 %
+    python3 dev.py test-sim # add the sim extra, run the simulation toolkit's tests
+    python3 dev.py crosscheck  # add the crosscheck extra (PySAL, scipy), run the
+                            # cross-checks of the simulator's metrics
     python3 dev.py lint     # ruff check, ruff format --check, mypy --strict src
     python3 dev.py docs     # build the documentation site with mkdocs --strict into site/
                             # and check the API reference lists every public name once
@@ -34,10 +37,12 @@ STAMP = VENV / ".dev-stamp"
 EXTRAS = {
     "demo": "",
     "test": "[test]",
-    "lint": "[test,lint]",
+    "test-sim": "[test,sim]",
+    "crosscheck": "[test,sim,crosscheck]",
+    "lint": "[test,sim,lint]",
     "docs": "[docs]",
     "bench": "[bench]",
-    "compile": "[test,lint]",
+    "compile": "[test,sim,lint]",
     "clean": "",
 }
 #: The example third-party plugin; the tests prove it is found through its entry point.
@@ -85,6 +90,29 @@ def setup(extras: str) -> None:
     STAMP.write_text("\n".join([*have, wanted]))
 
 
+def coverage_gate() -> int:
+    """Report the core's branch coverage, then say in one line whether it meets the gate."""
+    include = ",".join(f"*/peersupport/{name}.py" for name in CORE)
+    print(f"branch coverage of the core ({', '.join(CORE)}):")
+    report = (PY, "-m", "coverage", "report", f"--include={include}")
+    run(*report, "--no-skip-covered")
+    done = subprocess.run(
+        [str(c) for c in (*report, "--format=total", "--precision=1")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    total = float(done.stdout.strip() or "nan")
+    ok = done.returncode == 0 and total >= CORE_COVERAGE
+    verdict = "PASSED" if ok else "FAILED"
+    print(
+        f"coverage gate {verdict}: branch coverage of the core is {total} % "
+        f"(at least {CORE_COVERAGE} % required)",
+        flush=True,
+    )
+    return 0 if ok else 1
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
@@ -104,21 +132,26 @@ def main(argv: list[str]) -> int:
         code = subprocess.call([str(BIN / "mypyc"), *modules, *rest], cwd=ROOT / "src")
         shutil.rmtree(ROOT / "src" / "build", ignore_errors=True)  # C sources, objects
         return code
-    if task == "test":
-        code = run(PY, "-m", "pytest", "--cov", "--cov-report=term", *rest)
-        if code or rest:  # a partial run (-k ...) says nothing about coverage
-            return code
-        include = ",".join(f"*/peersupport/{name}.py" for name in CORE)
-        print(f"branch coverage of the core ({', '.join(CORE)}), at least {CORE_COVERAGE} %:")
-        return run(
+    if task == "test":  # --dist loadfile: a documentation page's examples run in order
+        code = run(
             PY,
             "-m",
-            "coverage",
-            "report",
-            f"--include={include}",
-            f"--fail-under={CORE_COVERAGE}",
-            "--no-skip-covered",
+            "pytest",
+            "-n",
+            "auto",
+            "--dist",
+            "loadfile",
+            "--cov",
+            "--cov-report=term",
+            *rest,
         )
+        if code or rest:  # a partial run (-k ...) says nothing about coverage
+            return code
+        return coverage_gate()
+    if task in ("test-sim", "crosscheck"):  # the extra is installed: nothing may skip
+        os.environ["PEERSUPPORT_NO_SKIP"] = "1"
+        marker = "sim" if task == "test-sim" else "crosscheck"
+        return run(PY, "-m", "pytest", "-n", "auto", "--dist", "loadfile", "-m", marker, *rest)
     if task == "docs":
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # material 9.7+ banner about MkDocs 2
         return run(BIN / "mkdocs", "build", "--strict", *rest) or run(

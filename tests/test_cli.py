@@ -544,11 +544,13 @@ class TestCommandLine:
         assert out.startswith(f"usage: peersupport {command} ")
         assert phrase in out
 
+    @pytest.mark.sim
     def test_simulate_bad_value(self, capsys):
         """A simulate ValueError is one error line on stderr with exit 2."""
         result = run(capsys, "simulate", "--format", "sharing-circle", "--sessions", "0")
         assert_one_line_error(*result, "sessions must be at least 1")
 
+    @pytest.mark.sim
     def test_simulate_unknown_format(self, capsys):
         """simulate names an unknown format the way show does."""
         result = run(capsys, "simulate", "--format", "nope", "--sessions", "1")

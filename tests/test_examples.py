@@ -16,6 +16,14 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+#: The scripts, those that use the simulation toolkit marked as needing the sim extra.
+PARAMS = [
+    pytest.param(script, marks=pytest.mark.sim)
+    if "peersupport.sim" in script.read_text(encoding="utf-8")
+    or "import sim" in script.read_text(encoding="utf-8")
+    else script
+    for script in SCRIPTS
+]
 #: Keeps each example small enough for the test suite.
 QUICK = {"STUDY_SESSIONS": "4", "MPLBACKEND": "Agg"}
 
@@ -25,7 +33,7 @@ def test_there_are_examples() -> None:
     assert "study.py" in [script.name for script in SCRIPTS]
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
+@pytest.mark.parametrize("script", PARAMS, ids=lambda path: path.name)
 def test_example_runs(script: Path, tmp_path: Path) -> None:
     """The script exits with 0 and prints something, run from an empty directory."""
     done = subprocess.run(

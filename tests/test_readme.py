@@ -40,5 +40,11 @@ class TestReadme:
 
     def test_commands_are_the_ones_ci_runs(self) -> None:
         """The README's test command is the one .ci/run runs."""
-        assert "python3 dev.py test" in README.read_text()
-        assert "\npython3 dev.py test\n" in (ROOT / ".ci" / "run").read_text()
+        ci = (ROOT / ".ci" / "run").read_text()
+        for command in (
+            "python3 dev.py test",
+            "python3 dev.py test-sim",
+            "python3 dev.py crosscheck",
+        ):
+            assert f"\n{command} " in README.read_text()
+            assert f"\n{command}\n" in ci

@@ -20,7 +20,9 @@ import pytest
 import peersupport as ps
 from people import BUILTIN_FORMATS
 
-sim = pytest.importorskip("peersupport.sim")
+sim = pytest.importorskip("peersupport.sim", reason="needs the sim extra: python3 dev.py test-sim")
+
+pytestmark = pytest.mark.sim
 
 
 # The renamed policies: names that share nothing with the built-in ones, so that

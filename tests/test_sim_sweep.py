@@ -8,16 +8,19 @@ import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-sim = pytest.importorskip("peersupport.sim")
-pd = pytest.importorskip("pandas")
-pq = pytest.importorskip("pyarrow.parquet")
+REASON = "needs the sim extra: python3 dev.py test-sim"
+sim = pytest.importorskip("peersupport.sim", reason=REASON)
+np = pytest.importorskip("numpy", reason=REASON)
+pd = pytest.importorskip("pandas", reason=REASON)
+pq = pytest.importorskip("pyarrow.parquet", reason=REASON)
 
 from peersupport.cli import main  # noqa: E402
 from peersupport.sim import plots  # noqa: E402
 from peersupport.sim.sweep import _default_chunk_size, _executor_workers  # noqa: E402
+
+pytestmark = pytest.mark.sim
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = sim.grid(
