@@ -15,6 +15,7 @@ the new events, in log order, once the action is over.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING, Any, Final
 
@@ -351,10 +352,10 @@ class Ledger:
         del self.events[start:]
         self._pending = [p for p in self._pending if p[1].seq < start]
         self._stale = True
-        try:
+        # A failing plugin must not hide why we roll back: if rebuilding fails, the
+        # ledger stays stale, and the next action rebuilds and reports the failure.
+        with contextlib.suppress(Exception):
             self._rebuild()
-        except Exception:  # noqa: S110 - a failing plugin must not hide why we roll back
-            pass  # still stale: the next action rebuilds, and reports the plugin's failure
 
     def _rebuild(self) -> None:
         live = self.live
