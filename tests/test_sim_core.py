@@ -12,7 +12,7 @@ import pytest
 sim = pytest.importorskip("peersupport.sim", reason="needs the sim extra: python3 dev.py test-sim")
 
 import peersupport as ps  # noqa: E402
-from people import BUILTIN_FORMATS  # noqa: E402
+from people import BUILTIN_FORMATS, make_group  # noqa: E402
 
 pytestmark = pytest.mark.sim
 
@@ -220,3 +220,109 @@ class TestImportBoundary:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert out.stdout.strip() == "[] True"
+
+
+class TestAgreements:
+    """Every valid agreement simulates, and the simulated group keeps it."""
+
+    NO_PASSING = sim.DEFAULT_AGREEMENT.amend(may_pass=False)
+
+    @pytest.mark.parametrize("name", BUILTIN_FORMATS)
+    def test_passing_switched_off(self, name):
+        """With passing off, every format runs to its end and only newcomers pass."""
+        for seed in range(5):
+            r = sim.simulate(
+                name, sim.with_newcomers(2), members=6, seed=seed, agreement=self.NO_PASSING
+            )
+            newcomers = {p.id for p in r.profiles if p.newcomer}
+            assert {e.member for e in r.events if e.kind is K.PASSED} <= newcomers
+            assert r.events[-1].kind is K.ENDED
+
+    def test_the_facilitator_shares_when_passing_is_off(self):
+        """The facilitator, who passes their turn by default, shares it when they may not pass."""
+        r = sim.simulate("sharing-circle", sim.homogeneous(), members=4, seed=1)
+        assert any(e.kind is K.PASSED and e.member == "fac" for e in r.events)
+        r = sim.simulate(
+            "sharing-circle", sim.homogeneous(), members=4, seed=1, agreement=self.NO_PASSING
+        )
+        assert not any(e.kind is K.PASSED for e in r.events)
+        assert any(e.kind is K.SHARE_STARTED and e.member == "fac" for e in r.events)
+
+    def test_a_sweep_with_passing_off(self):
+        """A sweep over formats with passing off runs every session."""
+        conditions = sim.grid(
+            ["sharing-circle", "open-sharing", "smart-recovery"],
+            sim.with_newcomers(1),
+            6,
+            agreement=self.NO_PASSING,
+        )
+        sessions, _members = sim.sweep(conditions, 3, workers=1).load()
+        assert len(sessions) == 9
+
+
+class TestMetricsOfRealSessions:
+    """The metrics of a session run through the engine by hand, with its edge cases."""
+
+    PROFILES = tuple(sim.MemberProfile(m) for m in ("al", "bo", "cy"))
+
+    def circle(self) -> tuple[ps.Session, ps.ManualClock]:
+        """A sharing circle in its check-in, everyone present and consented, at time 0."""
+        clock = ps.ManualClock(0.0)
+        session = ps.Session(make_group(), ps.formats.get("sharing-circle"), clock=clock)
+        for m in ("dee", "al", "bo", "cy"):
+            session.arrive(m)
+            session.consent(m)
+        session.advance(by="dee", to="check_in")
+        return session, clock
+
+    def test_a_member_who_leaves_and_comes_back_keeps_their_first_wait(self):
+        """al shares 100 s after arriving, leaves, returns: the wait stays 100 s, not negative."""
+        s, clock = self.circle()
+        clock.advance(100)
+        s.start_share("al")
+        clock.advance(60)
+        s.end_share("al")
+        clock.advance(200)
+        s.leave("al")
+        clock.advance(100)
+        s.arrive("al")
+        s.end(by="dee")
+        rows = {r["member"]: r for r in sim.member_metrics(s, self.PROFILES)}
+        assert rows["al"]["first_share_wait"] == 100.0
+        assert rows["al"]["arrived_at"] == 0.0
+        assert math.isnan(rows["bo"]["first_share_wait"])
+        assert sim.session_metrics(s, self.PROFILES)["wait_first_share"] == 100.0
+
+    def test_a_safety_pause_is_not_a_phase_overrun(self):
+        """Check-in used 70 s of its 900 s budget and a 1,200 s pause: no overrun, as logged."""
+        s, clock = self.circle()
+        s.start_share("al")
+        clock.advance(40)
+        s.end_share("al")
+        s.pause(by="dee")
+        clock.advance(1200)
+        s.resume(by="dee")
+        clock.advance(30)
+        s.close_round(by="dee")
+        s.advance(by="dee", to="sharing")
+        assert not any(e.kind is K.PHASE_TIME_UP for e in s.events)
+        s.end(by="dee")
+        metrics = sim.session_metrics(s, self.PROFILES)
+        assert (metrics["phase_overruns"], metrics["overrun_seconds"]) == (0, 0.0)
+        assert metrics["duration"] == 1270.0
+
+    def test_an_overrun_counts_the_time_outside_pauses(self):
+        """Check-in used 1,000 s of its 900 s budget around a 500 s pause: 100 s over."""
+        s, clock = self.circle()
+        clock.advance(400)
+        s.pause(by="dee")
+        clock.advance(500)
+        s.resume(by="dee")
+        clock.advance(600)
+        s.apply_due()
+        assert any(e.kind is K.PHASE_TIME_UP for e in s.events)
+        s.close_round(by="dee")
+        s.advance(by="dee", to="sharing")
+        s.end(by="dee")
+        metrics = sim.session_metrics(s, self.PROFILES)
+        assert (metrics["phase_overruns"], metrics["overrun_seconds"]) == (1, 100.0)

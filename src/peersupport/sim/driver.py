@@ -30,10 +30,13 @@ from peersupport.errors import ActionRejected, CrossTalkBlocked
 from peersupport.sim.behaviour import Behaviour, MemberProfile
 from peersupport.sim.group import CO_FAC, FAC, Facilitator
 
-__all__ = ["MAX_ROUNDS", "Driver"]
+__all__ = ["BRIEF_SHARE", "MAX_ROUNDS", "Driver"]
 
 #: Rounds per phase at most, whatever the budget (a guard against endless rounds).
 MAX_ROUNDS = 50
+#: Seconds a member who would pass speaks instead where the agreement switched passing
+#: off and they are not a newcomer (who may always pass): a few words.
+BRIEF_SHARE = 20.0
 
 
 class Driver:
@@ -149,8 +152,12 @@ class Driver:
         self.last_spoke[member] = clock.now()
 
     def facilitator_turn(self, member: str) -> None:
-        """A facilitator's turn in a round: share (if :attr:`Facilitator.shares`) or pass."""
-        if self.fac.shares:
+        """A facilitator's turn in a round: share or pass.
+
+        They share if :attr:`Facilitator.shares`, and where the agreement switched
+        passing off (only newcomers may pass then); otherwise they pass.
+        """
+        if self.fac.shares or not self.s.agreement.may_pass:
             self.share(member, self.fac.share_seconds, None, False)
         else:
             self.s.pass_turn(member)
@@ -158,10 +165,15 @@ class Driver:
     def member_turn(self, member: str, limit: float | None, hard: bool) -> None:
         """A member's turn in a round: share or pass as the behaviour says.
 
-        A share a rule refuses becomes a pass; a pass refused, a skip by the facilitator.
+        Where the agreement switched passing off, a member (not a newcomer) who
+        would pass says a few words instead (:data:`BRIEF_SHARE`). A share a rule
+        refuses becomes a pass; a pass refused, a skip by the facilitator.
         """
         s = self.s
-        seconds = self.behaviour.turn(s, self.by_id[member], self.rng)
+        profile = self.by_id[member]
+        seconds = self.behaviour.turn(s, profile, self.rng)
+        if seconds is None and not s.agreement.may_pass and not profile.newcomer:
+            seconds = BRIEF_SHARE
         if seconds is not None:
             try:
                 self.share(member, seconds, limit, hard)

@@ -34,7 +34,8 @@ class Facilitator:
         phase_talk: Seconds the facilitator speaks in facilitator-only phases
             (0: they just move on).
         shares: Whether the facilitator shares on their own turn in a round
-            (for ``share_seconds``); otherwise they pass it.
+            (for ``share_seconds``); otherwise they pass it, except where the
+            agreement switched passing off: then they share.
         share_seconds: Length of the facilitator's own share.
     """
 

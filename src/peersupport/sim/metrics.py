@@ -40,6 +40,8 @@ _STARTED = EventKind.SHARE_STARTED
 _BLOCKED = EventKind.CROSS_TALK_BLOCKED
 _PHASE = EventKind.PHASE_ENTERED
 _ENDED = EventKind.ENDED
+_PAUSED = EventKind.PAUSED
+_RESUMED = EventKind.RESUMED
 
 SESSION_COLUMNS = (
     "members_present",
@@ -135,6 +137,8 @@ def collect(
     blocked: dict[str, int] = {}
     left: set[str] = set()
     phases: list[tuple[float, str]] = []
+    paused = [0.0]  # seconds paused in each phase, the first phase first
+    paused_at: float | None = None
     end = 0.0
     events = session.events
     state = session.state
@@ -147,17 +151,25 @@ def collect(
             if counts and m not in first:
                 first[m] = e.time  # type: ignore[index]
         elif kind is _ARRIVED:
-            arrived[e.member] = e.time  # type: ignore[index]
+            arrived.setdefault(e.member, e.time)  # type: ignore[arg-type]  # the first arrival
         elif kind is _PHASE:
             phase = e.data["phase"]
             phases.append((e.time, phase))  # type: ignore[arg-type]
+            paused.append(0.0)
             counts = specs[phase].sharing  # type: ignore[index]
+        elif kind is _PAUSED:
+            paused_at = e.time
+        elif kind is _RESUMED and paused_at is not None:
+            paused[-1] += e.time - paused_at
+            paused_at = None
         elif kind is _BLOCKED:
             blocked[e.member] = blocked.get(e.member, 0) + 1  # type: ignore[index, arg-type]
         elif kind is _LEFT:
             left.add(e.member)  # type: ignore[arg-type]
         elif kind is _ENDED:
             end = e.time
+            if paused_at is not None:  # ended during a pause
+                paused[-1] += end - paused_at
     shares_of = state.shares
     passes_of = state.passes
     speaking_of = state.speaking_time
@@ -208,13 +220,14 @@ def collect(
     over_seconds = 0.0
     phases.append((end, ""))
     opened = events[0].time
-    for (start_at, phase_id), (next_at, _n) in zip(
-        [(opened, session.format.initial), *phases[:-1]], phases, strict=True
+    for (start_at, phase_id), (next_at, _n), pause in zip(
+        [(opened, session.format.initial), *phases[:-1]], phases, paused, strict=True
     ):
         budget = budgets[phase_id].budget
-        if budget is not None and next_at - start_at > budget:
+        used = next_at - start_at - pause  # a pause moves the phase's budget on
+        if budget is not None and used > budget:
             overruns += 1
-            over_seconds += next_at - start_at - budget
+            over_seconds += used - budget
     n = len(rows)
     n_shared = sum(1 for x in shares if x)
     metrics: dict[str, Any] = {
@@ -247,13 +260,20 @@ def session_metrics(session: Session, profiles: Sequence[MemberProfile]) -> dict
     ``gini_*``, ``top_share``, ``entropy`` and ``frac_shared`` are over all members
     present; ``never_reached`` counts members who never had a turn because rounds
     were closed before it; ``not_reached`` counts member-rounds closed before their
-    turn; ``wait_first_share`` is the mean wait from arrival to first share (in
-    a phase whose shares count, like ``shares``) of those who shared;
-    ``phase_overruns`` counts phases that outlasted their budget.
+    turn; ``wait_first_share`` is the mean wait from first arrival to first share
+    (in a phase whose shares count, like ``shares``) of those who shared;
+    ``phase_overruns`` counts phases that outlasted their budget, and
+    ``overrun_seconds`` by how much, time paused not counted (a pause moves the
+    phase's budget on, as the engine does); ``duration`` includes pauses.
     """
     return collect(session, profiles)[0]
 
 
 def member_metrics(session: Session, profiles: Sequence[MemberProfile]) -> list[dict[str, Any]]:
-    """Per-member metrics of one session (see :data:`MEMBER_COLUMNS`), in seat order."""
+    """Per-member metrics of one session (see :data:`MEMBER_COLUMNS`), in seat order.
+
+    ``arrived_at`` is the member's first arrival and ``first_share_wait`` the time
+    from it to their first share (in a phase whose shares count), so a member who
+    leaves and comes back keeps their first wait; ``nan`` if they never shared.
+    """
     return collect(session, profiles)[1]
