@@ -37,9 +37,10 @@ def serial():
 
 
 def same(a, b):
+    """Two sweeps gave the same tables and bit for bit the same summary."""
     pd.testing.assert_frame_equal(a.sessions, b.sessions)
     pd.testing.assert_frame_equal(a.members, b.members)
-    pd.testing.assert_frame_equal(a.summary, b.summary)
+    pd.testing.assert_frame_equal(a.summary, b.summary, check_exact=True)
 
 
 class TestSeeds:
@@ -68,7 +69,13 @@ class TestTables:
     def test_summary_is_the_mean_per_condition(self, serial):
         """The streamed summary equals pandas' groupby mean of the session table."""
         expected = sim.summarize(serial.sessions)
-        pd.testing.assert_frame_equal(serial.summary, expected, check_dtype=False)
+        pd.testing.assert_frame_equal(serial.summary, expected, check_dtype=False, check_exact=True)
+
+    def test_the_summary_does_not_depend_on_the_order_of_sessions(self, serial):
+        """summarize() of the session table shuffled gives bit for bit the same means."""
+        shuffled = serial.sessions.sample(frac=1, random_state=3)
+        again = sim.summarize(shuffled).sort_values("condition").reset_index(drop=True)
+        pd.testing.assert_frame_equal(serial.summary, again, check_dtype=False, check_exact=True)
 
     def test_conditions_with_the_same_labels_stay_apart(self):
         """Conditions differing only in their agreement get a summary row each."""

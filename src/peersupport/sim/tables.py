@@ -169,9 +169,31 @@ def _run_chunk(
     return sess, memb
 
 
-#: A chunk's summary sums: ``(condition, sessions, sums, counts)``, one sum and count
-#: of the non-``nan`` values per :data:`SUMMARY_METRICS` entry.
-Partial = tuple[int, int, list[float], list[int]]
+#: A chunk's summary sums: ``(condition, sessions, sums, counts)``, per
+#: :data:`SUMMARY_METRICS` entry the exact sum of the non-``nan`` values (as
+#: :func:`add_exactly`'s partials) and their count.
+Partial = tuple[int, int, list[list[float]], list[int]]
+
+
+def add_exactly(partials: list[float], x: float) -> None:
+    """Add ``x`` to the exact sum held by ``partials``, in place.
+
+    ``partials`` are non-overlapping floats whose exact sum is the running total
+    (Shewchuk's algorithm, as ``math.fsum`` uses): ``math.fsum(partials)`` is the
+    correctly rounded total whatever order the values came in, so a sweep's
+    summary does not depend on how its sessions were cut into chunks.
+    """
+    i = 0
+    for y in partials:
+        if abs(x) < abs(y):
+            x, y = y, x
+        hi = x + y
+        lo = y - (hi - x)
+        if lo:
+            partials[i] = lo
+            i += 1
+        x = hi
+    partials[i:] = [x]
 
 
 def run_task(task: Task) -> tuple[Any, Any, Partial]:
@@ -180,12 +202,12 @@ def run_task(task: Task) -> tuple[Any, Any, Partial]:
     Converting and summing where the sessions ran keeps the collecting process light.
     """
     sess, memb = _run_chunk(task.condition, task.root, task.index, task.start, task.stop)
-    sums = [0.0] * len(SUMMARY_METRICS)
+    sums: list[list[float]] = [[] for _ in SUMMARY_METRICS]
     counts = [0] * len(SUMMARY_METRICS)
     for j, name in enumerate(SUMMARY_METRICS):
         for v in sess[name]:
             if v == v:  # not nan
-                sums[j] += v
+                add_exactly(sums[j], v)
                 counts[j] += 1
     partial = (task.index, len(sess["replicate"]), sums, counts)
     return (
@@ -196,12 +218,12 @@ def run_task(task: Task) -> tuple[Any, Any, Partial]:
 
 
 class Summary:
-    """Running means of the summary metrics per condition (flat memory)."""
+    """Exact running sums of the summary metrics per condition (flat memory)."""
 
     def __init__(self, conditions: Sequence[Condition]) -> None:
         self.conditions = conditions
         self.n = [0] * len(conditions)
-        self.sums = [[0.0] * len(SUMMARY_METRICS) for _ in conditions]
+        self.sums: list[list[list[float]]] = [[[] for _ in SUMMARY_METRICS] for _ in conditions]
         self.counts = [[0] * len(SUMMARY_METRICS) for _ in conditions]
 
     def add(self, partial: Partial) -> None:
@@ -209,7 +231,9 @@ class Summary:
         c, n, sums, counts = partial
         self.n[c] += n
         for j in range(len(SUMMARY_METRICS)):
-            self.sums[c][j] += sums[j]
+            total = self.sums[c][j]
+            for x in sums[j]:
+                add_exactly(total, x)
             self.counts[c][j] += counts[j]
 
     def frame(self) -> pd.DataFrame:
@@ -225,9 +249,15 @@ class Summary:
             }
             for j, name in enumerate(SUMMARY_METRICS):
                 k = self.counts[i][j]
-                row[name] = self.sums[i][j] / k if k else math.nan
+                row[name] = math.fsum(self.sums[i][j]) / k if k else math.nan
             rows.append(row)
         return pd.DataFrame(rows)
+
+
+def _exact_mean(values: pd.Series) -> float:
+    """The mean of the non-``nan`` values, from their correctly rounded sum."""
+    kept = values.dropna()
+    return math.fsum(kept) / len(kept) if len(kept) else math.nan
 
 
 def summarize(sessions: pd.DataFrame) -> pd.DataFrame:
@@ -238,10 +268,11 @@ def summarize(sessions: pd.DataFrame) -> pd.DataFrame:
     Rows are grouped by ``condition`` (the grid position) and labelled with format,
     population and group size, so conditions that differ only in their agreement,
     facilitator or behaviour stay apart. ``nan`` values (e.g. the Gini of a session
-    where nobody spoke) are left out.
+    where nobody spoke) are left out. Each mean is the correctly rounded sum
+    (``math.fsum``) over the count, so it does not depend on the rows' order.
     """
     keys = ["condition", "format", "population", "members"]
-    out = sessions.groupby(keys, sort=False)[list(SUMMARY_METRICS)].mean()
+    out = sessions.groupby(keys, sort=False)[list(SUMMARY_METRICS)].agg(_exact_mean)
     out.insert(0, "sessions", sessions.groupby(keys, sort=False).size())
     return out.reset_index()
 
