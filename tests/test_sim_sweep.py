@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -19,6 +20,8 @@ pq = pytest.importorskip("pyarrow.parquet", reason=REASON)
 from peersupport.cli import main  # noqa: E402
 from peersupport.sim import plots  # noqa: E402
 from peersupport.sim.sweep import _default_chunk_size, _executor_workers  # noqa: E402
+
+sweep_module = importlib.import_module("peersupport.sim.sweep")  # the function shadows it
 
 pytestmark = pytest.mark.sim
 
@@ -126,6 +129,22 @@ class TestExecutors:
         """The default process pool gives the same results with 2 or 3 workers."""
         same(serial, sim.sweep(GRID, N, seed=7, workers=2))
         same(serial, sim.sweep(GRID, N, seed=7, workers=3, chunk_size=13))
+
+    def test_a_small_sweep_runs_in_this_process_unless_asked(self, serial, monkeypatch):
+        """Under 5,000 sessions no pool is started by default; workers=2 still starts one."""
+        started = []
+
+        class Pool(ProcessPoolExecutor):
+            def __init__(self, *args, **kwargs):
+                started.append(args)
+                super().__init__(*args, **kwargs)
+
+        monkeypatch.setattr(sweep_module, "ProcessPoolExecutor", Pool)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+        same(serial, sim.sweep(GRID, N, seed=7))
+        assert started == []
+        same(serial, sim.sweep(GRID, N, seed=7, workers=2))
+        assert len(started) == 1
 
     def test_dask_local_cluster(self, serial):
         """A real 2-process Dask LocalCluster gives exactly the serial results."""
