@@ -60,7 +60,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from peersupport.engine.format import Format
 from peersupport.testing.harness import Result, SessionHarness
 from peersupport.testing.model import SessionModel
-from peersupport.testing.reach import ReachError, reach
+from peersupport.testing.situation import ReachError, reach
 from peersupport.testing.stateful import SessionConformance, machine_for
 from peersupport.testing.strategies import (
     Action,
