@@ -26,6 +26,7 @@ PUBLIC = (
     "peersupport.plugins",
     "peersupport.hookspecs",
     "peersupport.report",
+    "peersupport.research",
     "peersupport.validate",
     "peersupport.testing",
     "peersupport.testing.strategies",

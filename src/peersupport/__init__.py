@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from peersupport import events, formats, plugins, report, validate
+from peersupport import events, formats, plugins, report, research, validate
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.config import dump_group, load_group
 from peersupport.engine.chart import FormatChart, Phase, Transition
@@ -144,5 +144,6 @@ __all__ = [
     "load_group",
     "plugins",
     "report",
+    "research",
     "validate",
 ]
