@@ -22,6 +22,7 @@ The modules, from the bottom up:
 * :mod:`~peersupport.sim.group`: the simulated group and the facilitator's settings;
 * :mod:`~peersupport.sim.driver`: the driver that acts in one session;
 * :mod:`~peersupport.sim.metrics`: fairness metrics of a session;
+* :mod:`~peersupport.sim.logs`: the same metrics of any log, real or simulated;
 * :mod:`~peersupport.sim.runner`: :func:`simulate` (one session, with its metrics);
 * :mod:`~peersupport.sim.conditions`: a sweep's grid and per-session seeds;
 * :mod:`~peersupport.sim.tables`: the sweep's tables, chunks and summary;
@@ -45,9 +46,11 @@ from peersupport.sim.behaviour import (
 )
 from peersupport.sim.conditions import Condition, grid, replicate_seed
 from peersupport.sim.group import DEFAULT_AGREEMENT, Facilitator
+from peersupport.sim.logs import RealMember, log_metrics, log_tables
 from peersupport.sim.metrics import (
     MEMBER_COLUMNS,
     SESSION_COLUMNS,
+    Participant,
     entropy,
     gini,
     member_metrics,
@@ -66,9 +69,11 @@ __all__ = [
     "Condition",
     "Facilitator",
     "MemberProfile",
+    "Participant",
     "Population",
     "PopulationSpec",
     "ProfileBehaviour",
+    "RealMember",
     "SimResult",
     "SweepResult",
     "dominant_talkers",
@@ -77,6 +82,8 @@ __all__ = [
     "grid",
     "heterogeneous",
     "homogeneous",
+    "log_metrics",
+    "log_tables",
     "member_metrics",
     "replicate_seed",
     "session_metrics",

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from peersupport.events import EventKind
 
 if TYPE_CHECKING:
     from peersupport.engine.session import Session
-    from peersupport.sim.behaviour import MemberProfile
 
 __all__ = [
     "MEMBER_COLUMNS",
+    "Participant",
     "SESSION_COLUMNS",
     "collect",
     "entropy",
@@ -83,6 +83,26 @@ MEMBER_COLUMNS = (
 """Columns of the per-member metrics, in order."""
 
 
+class Participant(Protocol):
+    """A member whose metrics are taken: a simulated member's profile, or a real member.
+
+    :class:`~peersupport.sim.MemberProfile` is one; so is
+    :class:`~peersupport.sim.logs.RealMember` (talkativeness unknown: ``nan``).
+    """
+
+    @property
+    def id(self) -> str:
+        """The member's id."""
+
+    @property
+    def talkativeness(self) -> float:
+        """How talkative the member is, 0..1 (``nan`` if unknown)."""
+
+    @property
+    def newcomer(self) -> bool:
+        """Whether the member is a newcomer."""
+
+
 def gini(values: Sequence[float]) -> float:
     """Gini coefficient of ``values`` (zeros included); ``nan`` if empty or all zero.
 
@@ -121,13 +141,14 @@ def top_share(values: Sequence[float]) -> float:
 
 
 def collect(
-    session: Session, profiles: Sequence[MemberProfile]
+    session: Session, profiles: Sequence[Participant]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Session and per-member metrics in one pass over the session's events.
 
     Args:
         session: An (ended) engine session.
-        profiles: The simulated members; facilitators are not counted.
+        profiles: The members to count, in seat order (simulated members'
+            profiles, or real members); facilitators are not counted.
 
     Returns:
         ``(session metrics, member rows)``; members who never arrived are left out.
@@ -254,7 +275,7 @@ def collect(
     return metrics, rows
 
 
-def session_metrics(session: Session, profiles: Sequence[MemberProfile]) -> dict[str, Any]:
+def session_metrics(session: Session, profiles: Sequence[Participant]) -> dict[str, Any]:
     """Metrics of one session (see :data:`SESSION_COLUMNS`).
 
     ``gini_*``, ``top_share``, ``entropy`` and ``frac_shared`` are over all members
@@ -269,7 +290,7 @@ def session_metrics(session: Session, profiles: Sequence[MemberProfile]) -> dict
     return collect(session, profiles)[0]
 
 
-def member_metrics(session: Session, profiles: Sequence[MemberProfile]) -> list[dict[str, Any]]:
+def member_metrics(session: Session, profiles: Sequence[Participant]) -> list[dict[str, Any]]:
     """Per-member metrics of one session (see :data:`MEMBER_COLUMNS`), in seat order.
 
     ``arrived_at`` is the member's first arrival and ``first_share_wait`` the time
