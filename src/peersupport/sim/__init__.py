@@ -23,6 +23,7 @@ The modules, from the bottom up:
 * :mod:`~peersupport.sim.driver`: the driver that acts in one session;
 * :mod:`~peersupport.sim.metrics`: fairness metrics of a session;
 * :mod:`~peersupport.sim.logs`: the same metrics of any log, real or simulated;
+* :mod:`~peersupport.sim.ranks`: participation by rank and its exponential fit;
 * :mod:`~peersupport.sim.runner`: :func:`simulate` (one session, with its metrics);
 * :mod:`~peersupport.sim.conditions`: a sweep's grid and per-session seeds;
 * :mod:`~peersupport.sim.tables`: the sweep's tables, chunks and summary;
@@ -57,6 +58,7 @@ from peersupport.sim.metrics import (
     session_metrics,
     top_share,
 )
+from peersupport.sim.ranks import ExponentialFit, exponential_fit, participation_by_rank
 from peersupport.sim.runner import SimResult, simulate
 from peersupport.sim.sweep import SweepResult, sweep
 from peersupport.sim.tables import summarize
@@ -67,6 +69,7 @@ __all__ = [
     "SESSION_COLUMNS",
     "Behaviour",
     "Condition",
+    "ExponentialFit",
     "Facilitator",
     "MemberProfile",
     "Participant",
@@ -78,6 +81,7 @@ __all__ = [
     "SweepResult",
     "dominant_talkers",
     "entropy",
+    "exponential_fit",
     "gini",
     "grid",
     "heterogeneous",
@@ -85,6 +89,7 @@ __all__ = [
     "log_metrics",
     "log_tables",
     "member_metrics",
+    "participation_by_rank",
     "replicate_seed",
     "session_metrics",
     "simulate",
