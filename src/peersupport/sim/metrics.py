@@ -191,6 +191,8 @@ def collect(
             end = e.time
             if paused_at is not None:  # ended during a pause
                 paused[-1] += end - paused_at
+    if events and events[-1].kind is not _ENDED:
+        end = events[-1].time  # an unfinished log: measured up to its last event
     shares_of = state.shares
     passes_of = state.passes
     speaking_of = state.speaking_time
@@ -285,7 +287,8 @@ def session_metrics(session: Session, profiles: Sequence[Participant]) -> dict[s
     (in a phase whose shares count, like ``shares``) of those who shared;
     ``phase_overruns`` counts phases that outlasted their budget, and
     ``overrun_seconds`` by how much, time paused not counted (a pause moves the
-    phase's budget on, as the engine does); ``duration`` includes pauses.
+    phase's budget on, as the engine does); ``duration`` includes pauses. A log
+    that stops before ``ended`` is measured up to its last event.
     """
     return collect(session, profiles)[0]
 
