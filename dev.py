@@ -90,6 +90,28 @@ def setup(extras: str) -> None:
     STAMP.write_text("\n".join([*have, wanted]))
 
 
+def suite(*select: str, cov: bool = False) -> int:
+    """Run the tests, then the documentation's examples, each on every core.
+
+    Tests are spread test by test (``--dist load``); a documentation page's
+    examples share one namespace and run in order, so each page goes to one
+    worker (``--dist loadfile``). With ``cov``, coverage of both runs is combined
+    and reported. A run that selects nothing (exit code 5) fails only if both do.
+    """
+    xdist = (PY, "-m", "pytest", "-n", "auto", *select)
+    tests = run(*xdist, "--dist", "load", *(("--cov", "--cov-report=") if cov else ()), "tests")
+    docs = run(
+        *xdist,
+        "--dist",
+        "loadfile",
+        *(("--cov", "--cov-append", "--cov-report=term") if cov else ()),
+        "docs",
+    )
+    if tests in (0, 5) and docs in (0, 5):
+        return 5 if tests == docs == 5 else 0
+    return tests or docs
+
+
 def coverage_gate() -> int:
     """Report the core's branch coverage, then say in one line whether it meets the gate."""
     include = ",".join(f"*/peersupport/{name}.py" for name in CORE)
@@ -132,26 +154,17 @@ def main(argv: list[str]) -> int:
         code = subprocess.call([str(BIN / "mypyc"), *modules, *rest], cwd=ROOT / "src")
         shutil.rmtree(ROOT / "src" / "build", ignore_errors=True)  # C sources, objects
         return code
-    if task == "test":  # --dist loadfile: a documentation page's examples run in order
-        code = run(
-            PY,
-            "-m",
-            "pytest",
-            "-n",
-            "auto",
-            "--dist",
-            "loadfile",
-            "--cov",
-            "--cov-report=term",
-            *rest,
+    if task in ("test", "test-sim", "crosscheck") and rest:  # a partial run: no gate
+        marker = {"test": (), "test-sim": ("-m", "sim"), "crosscheck": ("-m", "crosscheck")}
+        options = ("--cov",) if task == "test" else ()
+        return run(
+            PY, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *marker[task], *options, *rest
         )
-        if code or rest:  # a partial run (-k ...) says nothing about coverage
-            return code
-        return coverage_gate()
+    if task == "test":
+        return suite(cov=True) or coverage_gate()
     if task in ("test-sim", "crosscheck"):  # the extra is installed: nothing may skip
         os.environ["PEERSUPPORT_NO_SKIP"] = "1"
-        marker = "sim" if task == "test-sim" else "crosscheck"
-        return run(PY, "-m", "pytest", "-n", "auto", "--dist", "loadfile", "-m", marker, *rest)
+        return suite("-m", "sim" if task == "test-sim" else "crosscheck")
     if task == "docs":
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # material 9.7+ banner about MkDocs 2
         return run(BIN / "mkdocs", "build", "--strict", *rest) or run(
