@@ -70,6 +70,7 @@ def docs_table() -> list[tuple[str, str]]:
     return rows
 
 
+@pytest.mark.no_cover  # these check the kit, not the engine: tracing only slows them
 class TestKitCatchesBrokenPlugins:
     """Each broken plugin makes the kit fail, naming the invariant it breaks."""
 
@@ -107,6 +108,26 @@ class TestTheCatalogue:
     def test_the_docs_list_the_catalogue(self) -> None:
         """The docs' table has one row per entry, in order: its bug and its invariant."""
         assert docs_table() == [(entry.bug, entry.invariant) for entry in CATALOGUE]
+
+    def test_every_invariant_the_kit_can_name_is_documented(self) -> None:
+        """Every invariant name the kit's code raises is explained under "What it checks"."""
+        raised: set[str] = set()
+        kit = Path(ps.__file__).parent / "testing"
+        for path in kit.glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and node.args):
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", None))
+                if name not in ("ConformanceError", "fail"):
+                    continue
+                first = node.args[0]
+                for arg in (first.body, first.orelse) if isinstance(first, ast.IfExp) else (first,):
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        raised.add(arg.value)
+        checks = DOCS.read_text(encoding="utf-8").split("## What it checks", 1)[1]
+        checks = checks.split("\n## ", 1)[0]
+        assert len(raised) >= 25
+        assert sorted(n for n in raised if f"`[{n}]`" not in checks) == []
 
     def test_every_invariant_of_the_catalogue_is_documented(self) -> None:
         """Every invariant the catalogue names is explained under "What it checks"."""
