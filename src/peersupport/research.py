@@ -152,14 +152,19 @@ class _Session:
         return pseudonym(self.visitor_key, value, prefix="v")
 
     def value(self, field: Field | None, value: Any) -> tuple[bool, Any]:
-        """``(keep, new value)`` for one data value of type ``field`` (``None``: open data)."""
+        """``(keep, new value)`` for one data value of type ``field`` (``None``: open data).
+
+        A string or list in open data (or typed ``ANY``) is kept only as ids known
+        to be the group's, pseudonymised; any other string is removed.
+        """
         if field is Field.ID:
             new = self.id(value)
             return new is not None, new
-        if field is Field.IDS or (field is None and isinstance(value, list | tuple)):
+        free = field is None or field is Field.ANY  # a plugin notice's own value
+        if field is Field.IDS or (free and isinstance(value, list | tuple)):
             ids = [self.id(v) for v in value if isinstance(v, str)]
             return True, [v for v in ids if v is not None]
-        if field is None and isinstance(value, str):  # a plugin notice's own value
+        if free and isinstance(value, str):
             known = self.x.group.role_of(value) is not None
             if not known:
                 self.x.dropped_values += 1
