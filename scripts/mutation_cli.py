@@ -1,0 +1,168 @@
+"""The command line of ``scripts/mutation.py``: run mutmut, then write the report.
+
+What was run is kept in ``.mutation/run.json`` (the modules, the settings and the
+time so far), so a later run adds to it and ``--report-only`` rewrites the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mutation_report import DEFAULT_REPORT, minutes, percent, render
+from mutation_results import collect, count_checked
+from mutation_run import (
+    COPY,
+    ROOT,
+    TESTS,
+    WORK,
+    engine_modules,
+    mutmut,
+    mutmut_pytest_args,
+    resolve,
+    snapshot_commit,
+    sync,
+    write_config,
+)
+
+#: What has run so far: the modules, the settings of the last run and the time.
+RUN = WORK / "run.json"
+#: mutmut's output.
+LOG = WORK / "mutmut.log"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command's arguments."""
+    parser = argparse.ArgumentParser(
+        description="Mutation testing of the engine (src/peersupport/engine/) with mutmut 3."
+    )
+    parser.add_argument(
+        "modules",
+        nargs="*",
+        help="engine modules (default: all; with --rerun-survivors or --report-only, those run)",
+    )
+    parser.add_argument("--output", type=Path, default=DEFAULT_REPORT, help="the report")
+    parser.add_argument("--examples", type=int, default=20, help="hypothesis examples a test")
+    parser.add_argument("--all-tests", action="store_true", help="keep the broken-plugin catalogue")
+    parser.add_argument("--tests", nargs="+", default=list(TESTS), help="test files")
+    parser.add_argument(
+        "--test-timeout",
+        type=float,
+        default=10.0,
+        help="a test's CPU limit: 10 s and this many times its usual time",
+    )
+    parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="test again only the survivors not explained as equivalent (after new tests)",
+    )
+    parser.add_argument("--report-only", action="store_true", help="only write the report")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run mutmut over the chosen engine modules and write the report."""
+    args = parse_args(argv)
+    if importlib.util.find_spec("mutmut") is None:
+        print("mutmut is missing: .venv/bin/pip install -e '.[mutation]'", file=sys.stderr)
+        return 2
+
+    if args.fresh and WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(exist_ok=True)
+    run = json.loads(RUN.read_text()) if RUN.is_file() else {}
+    ran = [Path(p) for p in run.get("modules", [])]
+    if args.modules:
+        wanted = resolve(args.modules)
+    elif ran and (args.rerun_survivors or args.report_only):
+        wanted = ran  # the modules run so far
+    else:
+        wanted = engine_modules()
+    modules = ran + [m for m in wanted if m not in ran]
+    started = time.monotonic()
+
+    if not args.report_only:
+        failed = run_mutmut(args, run, ran, modules, started)
+        if failed:
+            return failed
+    elif not run:
+        print("nothing has run yet", file=sys.stderr)
+        return 1
+
+    results = collect(WORK, modules)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(results, run.get("settings", {}), run.get("timing", {})))
+    for result in results:
+        print(
+            f"{result.path.name:16} {result.killed:4}/{result.checked - result.equivalents:<4} "
+            f"killed, {result.count('survived')} survived ({result.equivalents} equivalent), "
+            f"score {percent(result.score)}"
+        )
+    print(f"report: {args.output} ({minutes(time.monotonic() - started)})")
+    return 0
+
+
+def run_mutmut(
+    args: argparse.Namespace,
+    run: dict[str, Any],
+    ran: list[Path],
+    modules: list[Path],
+    started: float,
+) -> int:
+    """Update the snapshot and run mutmut over ``modules``; record it in ``run``.
+
+    ``ran`` are the modules of the runs before. Returns 1 if mutmut failed, else 0.
+    """
+    run["settings"] = {
+        "hypothesis examples a test": args.examples,
+        "tests": " ".join(Path(t).name for t in args.tests),
+        "catalogue of broken plugins": "included" if args.all_tests else "left out",
+        "snapshot of": snapshot_commit(),
+    }
+    copied = sum(sync(ROOT / name, WORK / name) for name in COPY)
+    arguments = mutmut_pytest_args(args.examples, args.tests, args.all_tests, args.test_timeout)
+    write_config(WORK, modules, arguments)
+    stats = WORK / "mutants" / "mutmut-stats.json"
+    if modules != ran and stats.is_file():
+        stats.unlink()  # new modules: map the tests to their functions again
+    for module in modules:
+        if module not in ran:  # mutmut takes a plain copy newer than the source as done
+            for suffix in ("", ".meta", ".spans"):
+                (WORK / "mutants" / f"{module}{suffix}").unlink(missing_ok=True)
+    run["modules"] = [m.as_posix() for m in modules]
+    RUN.write_text(json.dumps(run, indent=1))
+    print(f"snapshot in {WORK} ({copied} files updated); mutmut's log: {LOG}")
+    print("mutating", ", ".join(m.name for m in modules))
+    names = []
+    if args.rerun_survivors:  # the unexplained survivors, and mutants no test reached
+        names = [
+            m.name
+            for mod in collect(WORK, modules)
+            for m in mod.mutants
+            if m.status == "no tests" or (m.status == "survived" and m.equivalent is None)
+        ]
+        print(f"testing {len(names)} survivors again")
+    before = count_checked(WORK, modules)
+    if names or not args.rerun_survivors:
+        done = mutmut(WORK, "run", "--max-children", "1", *names, log=LOG)
+    else:
+        done = subprocess.CompletedProcess([], 0)
+    checked = len(names) if names else count_checked(WORK, modules) - before
+    seconds = time.monotonic() - started
+    timing = run.setdefault("timing", {"seconds": 0.0, "mutants": 0})
+    timing["seconds"] = round(timing["seconds"] + seconds, 1)
+    timing["mutants"] += max(0, checked)
+    RUN.write_text(json.dumps(run, indent=1))
+    if done.returncode:
+        print(f"mutmut run failed ({done.returncode}); see {LOG}", file=sys.stderr)
+        return 1
+    return 0
