@@ -7,6 +7,8 @@ extra (``python3 dev.py crosscheck``). They carry the ``sim`` or ``crosscheck``
 marker: a test module marks itself (and skips itself with ``importorskip``);
 documentation examples are marked here, by page or by the command they run.
 Where the extra is missing, a marked test skips, saying which command runs it.
+The documentation site's browser tests (``tests/browser``, marker ``browser``) need
+Playwright, from the ``browser`` extra (``python3 dev.py test-browser``).
 
 Those commands set ``PEERSUPPORT_NO_SKIP=1``: a run that skipped anything then
 fails, so ``.ci/run`` cannot pass with the extra's tests silently skipped.
@@ -25,6 +27,9 @@ ROOT = Path(__file__).resolve().parent
 EXTRAS = {
     "sim": (("numpy", "pandas", "pyarrow", "matplotlib", "dask"), "python3 dev.py test-sim"),
     "crosscheck": (("inequality", "scipy"), "python3 dev.py crosscheck"),
+    "browser": (("playwright", "starlette", "uvicorn"), "python3 dev.py test-browser"),
+    "web": (("starlette", "uvicorn", "websockets", "jinja2"), "python3 dev.py test-browser"),
+    "postgres": (("sqlalchemy", "psycopg"), "python3 dev.py test-postgres"),
 }
 #: Documentation pages all of whose examples need the ``sim`` extra.
 SIM_PAGES = ("docs/simulation/",)

@@ -7,9 +7,15 @@
     python3 dev.py test-sim # add the sim extra, run the simulation toolkit's tests
     python3 dev.py crosscheck  # add the crosscheck extra (PySAL, scipy), run the
                             # cross-checks of the simulator's metrics
+    python3 dev.py test-postgres  # add the postgres extra, run the event store's tests
+                            # against PostgreSQL: the server PEERSUPPORT_POSTGRES_URL
+                            # names, else a throwaway one (Debian's postgresql package)
     python3 dev.py lint     # ruff check, ruff format --check, mypy --strict src
     python3 dev.py docs     # build the documentation site with mkdocs --strict into site/
                             # and check the API reference lists every public name once
+    python3 dev.py test-browser  # add the web and browser extras, build the site, run the
+                            # web room's tests, and open the room and the site in the
+                            # system's Chromium (/usr/bin/chromium, via Playwright)
     python3 dev.py bench    # the side-by-side speed study (engine, sim, Mesa, bare loop)
     python3 dev.py compile  # compile the engine's hot modules with mypyc, in place
     python3 dev.py clean    # remove the compiled modules: back to plain Python
@@ -21,11 +27,17 @@ Each command creates ``.venv`` on first use and reinstalls the package when
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import tarfile
+import tempfile
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -39,10 +51,12 @@ EXTRAS = {
     "test": "[test]",
     "test-sim": "[test,sim]",
     "crosscheck": "[test,sim,crosscheck]",
-    "lint": "[test,sim,lint]",
+    "test-postgres": "[test,postgres]",
+    "lint": "[test,sim,lint,postgres,web]",
     "docs": "[docs]",
+    "test-browser": "[test,web,browser,docs]",
     "bench": "[bench]",
-    "compile": "[test,sim,lint]",
+    "compile": "[test,sim,lint,postgres,web]",
     "clean": "",
 }
 #: The example third-party plugin; the tests prove it is found through its entry point.
@@ -51,6 +65,20 @@ EXAMPLE_PLUGIN = ROOT / "examples" / "plugin"
 #: engine, the values and the input checks.
 CORE = ("engine/*", "values", "validate", "jsonio")
 CORE_COVERAGE = 95
+#: Mermaid, which draws the format pages' state diagrams, is served by the site itself
+#: (mkdocs-material would load it from a CDN at run time): the npm registry's tarball,
+#: pinned by the integrity value the registry publishes (``npm view mermaid@VERSION
+#: dist.integrity``). Keep the major version the one mkdocs-material asks for (11).
+MERMAID_VERSION = "11.17.2"
+MERMAID_INTEGRITY = (
+    "sha512-V6K3C8EBdEsPFZXSKMJe6ppQOENxuHARr9GvHX4hh47"
+    "lAbhMRD9qf4oEK7LoaRQxULMa80/qt5gHO73aCleBBg=="
+)
+MERMAID_URL = f"https://registry.npmjs.org/mermaid/-/mermaid-{MERMAID_VERSION}.tgz"
+#: Where the downloaded tarball is kept, and where its script goes (both git-ignored;
+#: mkdocs.yml lists the script in ``extra_javascript``).
+MERMAID_CACHE = ROOT / ".cache" / f"mermaid-{MERMAID_VERSION}.tgz"
+VENDOR = ROOT / "docs" / "assets" / "vendor"
 
 
 def compiled_modules() -> list[str]:
@@ -135,6 +163,78 @@ def coverage_gate() -> int:
     return 0 if ok else 1
 
 
+def integrity(data: bytes) -> str:
+    """The npm registry's integrity value of a tarball (subresource-integrity form)."""
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+def vendor_mermaid() -> None:
+    """Put the pinned Mermaid's script and licence into ``docs/assets/vendor/``.
+
+    The tarball is downloaded once into ``.cache/`` and checked against
+    ``MERMAID_INTEGRITY`` whenever it is used; a file is rewritten only if it changed.
+    """
+    data = MERMAID_CACHE.read_bytes() if MERMAID_CACHE.exists() else b""
+    if integrity(data) != MERMAID_INTEGRITY:
+        print(f"downloading {MERMAID_URL} ...", flush=True)
+        try:
+            with urllib.request.urlopen(MERMAID_URL, timeout=120) as response:
+                data = response.read()
+        except OSError as error:
+            sys.exit(f"cannot download Mermaid for the documentation site: {error}")
+        if integrity(data) != MERMAID_INTEGRITY:
+            sys.exit(f"{MERMAID_URL} does not match MERMAID_INTEGRITY in dev.py; not using it")
+        MERMAID_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        partial = MERMAID_CACHE.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(MERMAID_CACHE)
+    VENDOR.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member, name in (
+            ("package/dist/mermaid.min.js", "mermaid.min.js"),
+            ("package/LICENSE", "mermaid.LICENSE.txt"),
+        ):
+            source = tar.extractfile(member)
+            if source is None:
+                sys.exit(f"{MERMAID_CACHE.name} has no file {member}")
+            content, target = source.read(), VENDOR / name
+            if not target.exists() or target.read_bytes() != content:
+                target.write_bytes(content)
+
+
+def build_site(*options: str) -> int:
+    """Build the documentation site into ``site/``, with the pinned Mermaid."""
+    vendor_mermaid()
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # material 9.7+ banner about MkDocs 2
+    return run(BIN / "mkdocs", "build", "--strict", *options)
+
+
+def postgres_tests() -> int:
+    """Run the tests marked ``postgres``; start a throwaway server unless one is named."""
+    os.environ["PEERSUPPORT_NO_SKIP"] = "1"
+    pytest = (PY, "-m", "pytest", "-n", "auto", "--dist", "load", "-m", "postgres", "tests")
+    if os.environ.get("PEERSUPPORT_POSTGRES_URL"):
+        return run(*pytest)
+    script = ROOT / "scripts" / "start_postgres.sh"
+    data = tempfile.mkdtemp(prefix="peersupport-pg-")
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PGPORT": str(port)}
+    started = subprocess.run(
+        ["bash", str(script), data], env=env, capture_output=True, text=True, check=False
+    )
+    if started.returncode:
+        print(started.stderr, file=sys.stderr)
+        return started.returncode
+    os.environ["PEERSUPPORT_POSTGRES_URL"] = started.stdout.strip()
+    try:
+        return run(*pytest)
+    finally:
+        subprocess.run(["bash", str(script), data, "stop"], env=env, check=False)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
@@ -165,11 +265,14 @@ def main(argv: list[str]) -> int:
     if task in ("test-sim", "crosscheck"):  # the extra is installed: nothing may skip
         os.environ["PEERSUPPORT_NO_SKIP"] = "1"
         return suite("-m", "sim" if task == "test-sim" else "crosscheck")
+    if task == "test-postgres":
+        return postgres_tests()
     if task == "docs":
-        os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # material 9.7+ banner about MkDocs 2
-        return run(BIN / "mkdocs", "build", "--strict", *rest) or run(
-            PY, ROOT / "scripts" / "check_api_docs.py", "site"
-        )
+        return build_site(*rest) or run(PY, ROOT / "scripts" / "check_api_docs.py", "site")
+    if task == "test-browser":  # the extra is installed: nothing may skip
+        os.environ["PEERSUPPORT_NO_SKIP"] = "1"
+        browser = ("-m", "browser or web", *rest, "tests/browser", "tests/test_web.py")
+        return build_site() or run(PY, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *browser)
     failed = 0
     for cmd in (
         (BIN / "ruff", "check", "."),

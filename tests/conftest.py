@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -111,3 +113,49 @@ def added() -> Iterator[Callable[[object, str], None]]:
     yield add
     for name in names:
         ps.plugins.remove(name)
+
+
+def _fresh_postgres_database(name: str) -> str:
+    """Create an empty database on the test server; return its URL (skip if no server)."""
+    admin = os.environ.get("PEERSUPPORT_POSTGRES_URL")
+    if not admin:
+        reason = (
+            "no PostgreSQL server: set PEERSUPPORT_POSTGRES_URL, e.g. "
+            "export PEERSUPPORT_POSTGRES_URL=$(bash scripts/start_postgres.sh /tmp/ps-pg)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    admin, name = os.environ["PEERSUPPORT_POSTGRES_URL"], url.rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where an empty event store lives: an SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = _fresh_postgres_database(f"ps_test_{worker}_{uuid.uuid4().hex[:12]}")
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[ps.store.Store]:
+    """An empty event store (each back end in turn)."""
+    with ps.store.open_store(store_url) as opened:
+        yield opened

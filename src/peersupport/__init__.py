@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from peersupport import events, formats, plugins, report, research, validate
+from peersupport import events, formats, live, plugins, report, research, store, validate
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.config import dump_group, load_group
 from peersupport.engine.chart import FormatChart, Phase, Transition
@@ -61,6 +61,8 @@ from peersupport.errors import (
     SessionBusy,
     SessionClosed,
     SessionPaused,
+    StoreConflict,
+    StoreError,
     WrongPhase,
 )
 from peersupport.hookspecs import hookimpl
@@ -131,6 +133,8 @@ __all__ = [
     "ShareTheAir",
     "ShareTimeLimit",
     "Speakers",
+    "StoreConflict",
+    "StoreError",
     "SystemClock",
     "Tag",
     "Transition",
@@ -141,9 +145,11 @@ __all__ = [
     "events",
     "formats",
     "hookimpl",
+    "live",
     "load_group",
     "plugins",
     "report",
     "research",
+    "store",
     "validate",
 ]

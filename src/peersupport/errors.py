@@ -15,7 +15,9 @@ bad group file, a clock reading that is not a time) raises :class:`LogError`,
 ``ValueError`` so generic input-validation code catches them. A plugin that
 fails (it cannot load, two plugins claim one name, or its rule or turn policy
 raises something other than a refusal) raises :class:`PluginError` naming the
-plugin and what failed; the session is unchanged.
+plugin and what failed; the session is unchanged. An event store
+(:mod:`peersupport.store`) raises :class:`StoreError`, and
+:class:`StoreConflict` when another writer appended to a session first.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ __all__ = [
     "SessionBusy",
     "SessionClosed",
     "SessionPaused",
+    "StoreConflict",
+    "StoreError",
     "WrongPhase",
 ]
 
@@ -219,3 +223,38 @@ class ConfigError(PeersupportError, ValueError):
         self.problem = problem
         where = source if field is None else f"{source}: {field}"
         super().__init__(f"{where}: {problem}")
+
+
+class StoreError(PeersupportError):
+    """An event store refused a request; nothing was written.
+
+    For example: an unknown group or session, a session that already exists,
+    events that do not continue the stored log, or a store written by a newer
+    peersupport.
+    """
+
+
+class StoreConflict(StoreError):
+    """Another writer appended to the session first (optimistic concurrency).
+
+    Reload the session from the store (:meth:`peersupport.store.Store.restore`)
+    and try the action again, or report the conflict. Nothing was written.
+
+    Attributes:
+        session_id: The session appended to.
+        expected: How many events the writer expected the stored log to have.
+        actual: How many it has (``None`` if a second writer created the session).
+    """
+
+    def __init__(self, session_id: str, expected: int, actual: int | None) -> None:
+        self.session_id = session_id
+        self.expected = expected
+        self.actual = actual
+        if actual is None:
+            problem = f"session {session_id!r} was created by another writer first"
+        else:
+            problem = (
+                f"session {session_id!r} has {actual} stored events, not the {expected} "
+                "this writer expected: another writer appended first; reload and retry"
+            )
+        super().__init__(problem)
