@@ -30,6 +30,7 @@ from peersupport.engine.state import SessionStatus
 from peersupport.errors import ConfigError, LogError
 from peersupport.report import PHASE_COLUMNS, fairness_table, guard_text, phase_table, timeline
 from peersupport.values import Group
+from peersupport.web import cli as web_cli
 
 __all__ = ["entry", "main"]
 
@@ -146,6 +147,7 @@ def _parser() -> argparse.ArgumentParser:
         simulate.set_defaults(missing_extra=True)
     else:
         add_arguments(simulate)
+    web_cli.add_arguments(commands.add_parser("serve", help=web_cli.HELP, description=web_cli.HELP))
     return parser
 
 
@@ -354,6 +356,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "replay": _cmd_replay,
     "upgrade": _cmd_upgrade,
     "simulate": _cmd_simulate,
+    "serve": web_cli.run,
 }
 
 

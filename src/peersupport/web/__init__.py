@@ -1,0 +1,42 @@
+"""The web meeting room (the ``web`` extra): ``peersupport serve``.
+
+A facilitator starts a session for a group and gets one join link per member.
+Each person's page shows who holds the floor, whose turn is next, the round,
+the share timer with its warning and overtime, who has not had a turn yet, the
+agreement, and the buttons their role allows; the engine judges every press and
+a refusal shows the library's own message. Pages are server-rendered HTML with
+one small script; nothing is loaded from another host.
+
+:func:`create_app` builds the Starlette app over a store; :class:`Links` makes
+join links; :func:`room_view` is what a person's page renders.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from peersupport.web.app import Rooms, create_app, perform
+    from peersupport.web.links import Links, load_secret
+    from peersupport.web.view import phase_diagram, room_view
+
+__all__ = ["Links", "Rooms", "create_app", "load_secret", "perform", "phase_diagram", "room_view"]
+
+#: Where each public name lives; imported on first use, so ``peersupport.web.cli``
+#: (the ``serve`` command's options) needs no extra.
+_HOMES = {
+    "Rooms": "app",
+    "create_app": "app",
+    "perform": "app",
+    "Links": "links",
+    "load_secret": "links",
+    "phase_diagram": "view",
+    "room_view": "view",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'peersupport.web' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"peersupport.web.{_HOMES[name]}"), name)

@@ -1,0 +1,310 @@
+"""The web meeting room: a Starlette app over an event store and live sessions.
+
+Pages (``TOKEN`` is a person's join token, see :mod:`peersupport.web.links`):
+
+- ``GET /g/GROUP/TOKEN``: a facilitator's page for a group: start a session.
+- ``GET /s/SESSION/TOKEN/links``: a facilitator's list of everyone's join links.
+- ``GET /s/SESSION/TOKEN``: the room, as that person sees it.
+- ``WS /s/SESSION/TOKEN/ws``: the room's live updates and the person's actions.
+
+An unknown or altered link gets 403. Every session is owned by one
+:class:`~peersupport.live.LiveSession`, started on first use, restored from the
+store after a restart. Nothing is loaded from another host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from peersupport import formats
+from peersupport.clock import Clock, SystemClock
+from peersupport.errors import PeersupportError, StoreError
+from peersupport.live import LiveSession, Update
+from peersupport.store.base import Store
+from peersupport.web.links import Links
+from peersupport.web.view import phase_diagram, room_view
+
+__all__ = ["Rooms", "create_app", "perform"]
+
+_templates = Environment(
+    loader=PackageLoader("peersupport.web", "templates"), autoescape=select_autoescape()
+)
+#: Actions a person takes for themself.
+_SELF = frozenset(
+    {"arrive", "leave", "consent", "start_share", "end_share", "pass_turn", "interject"}
+)
+#: Facilitation with no one named, and with someone named.
+_RUN = frozenset({"advance", "new_round", "close_round", "pause", "resume", "end"})
+_NAMED = {"skip": "skip", "call_on": "call_on", "end_share_for": "end_share"}
+
+
+class Rooms:
+    """The live sessions a server runs, each started on first use.
+
+    Args:
+        store: The event store.
+        clock: Makes the clock of each session started or restored (``SystemClock``).
+        speed: Session seconds per real second (1 with real clocks).
+    """
+
+    def __init__(
+        self, store: Store, *, clock: Callable[[], Clock] = SystemClock, speed: float = 1.0
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.speed = speed
+        self._live: dict[str, LiveSession] = {}
+        self._owners: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+
+    async def get(self, session_id: str) -> LiveSession:
+        """The live session ``session_id``, restored from the store if need be."""
+        async with self._lock:
+            live = self._live.get(session_id)
+            if live is None:
+                live = await asyncio.to_thread(
+                    LiveSession.resume, self.store, session_id, clock=self.clock(), speed=self.speed
+                )
+                self._own(session_id, live)
+            return live
+
+    async def create(self, group_id: str, format_name: str) -> str:
+        """Start a new session of a stored group; return its id."""
+        session_id = f"s-{secrets.token_hex(6)}"
+        live = await asyncio.to_thread(
+            LiveSession.start,
+            self.store,
+            session_id,
+            group_id,
+            formats.get(format_name),
+            clock=self.clock(),
+            speed=self.speed,
+        )
+        async with self._lock:
+            self._own(session_id, live)
+        return session_id
+
+    def _own(self, session_id: str, live: LiveSession) -> None:
+        self._live[session_id] = live
+        owner = asyncio.get_running_loop().create_task(live.run(), name=f"room {session_id}")
+        self._owners.add(owner)
+        owner.add_done_callback(self._owners.discard)
+
+    async def close(self) -> None:
+        """Stop every live session once its pending requests are done."""
+        for live in self._live.values():
+            live.stop()
+        await asyncio.gather(*self._owners, return_exceptions=True)
+        self._live.clear()
+
+
+async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, Any]:
+    """Carry out one person's request from the room; return the reply to send them.
+
+    The person acts for themself, or as facilitator ``by`` themself: the id
+    comes from their link, never from the message.
+    """
+    if not isinstance(message, dict) or not isinstance(message.get("action"), str):
+        return {"type": "reply", "ok": False, "error": "a request names an action"}
+    action, target = message["action"], message.get("target")
+    reply: dict[str, Any] = {"type": "reply", "id": message.get("id"), "action": action}
+    try:
+        if action in _SELF:
+            await live.request(action, member_id)
+        elif action in _RUN:
+            await live.request(action, by=member_id)
+        elif action in _NAMED:
+            await live.request(_NAMED[action], target, by=member_id)
+        else:
+            return {**reply, "ok": False, "error": f"there is no action {action!r} in the room"}
+    except (PeersupportError, ValueError, TypeError) as exc:
+        return {**reply, "ok": False, "error": str(exc)}
+    return {**reply, "ok": True}
+
+
+def create_app(store: Store, *, secret: bytes, rooms: Rooms | None = None) -> Starlette:
+    """The room's web app over ``store``; join links are signed with ``secret``.
+
+    Args:
+        store: Where groups, sessions and events are kept.
+        secret: The key of the join links (keep it across restarts).
+        rooms: The live sessions (default: real clocks).
+    """
+    links = Links(secret)
+    rooms = rooms or Rooms(store)
+
+    def forbidden() -> Response:
+        page = _templates.get_template("forbidden.html").render()
+        return HTMLResponse(page, status_code=403)
+
+    def session_member(request: Request) -> tuple[str, str] | None:
+        sid, token = request.path_params["session"], request.path_params["token"]
+        member = links.member(f"session:{sid}", token)
+        return None if member is None else (sid, member)
+
+    async def group_page(request: Request) -> Response:
+        gid, token = request.path_params["group"], request.path_params["token"]
+        member = links.member(f"group:{gid}", token)
+        try:
+            group = (await asyncio.to_thread(store.group, gid)).group
+        except StoreError:
+            return forbidden()
+        role = None if member is None else group.role_of(member)
+        if member is None or role is None or not role.facilitates:
+            return forbidden()
+        if request.method == "POST":
+            form = parse_qs((await request.body()).decode("utf-8", "replace"))
+            chosen = (form.get("format") or [group.default_format])[0]
+            if chosen not in formats.names():
+                return HTMLResponse(f"unknown format {chosen!r}", status_code=400)
+            sid = await rooms.create(gid, chosen)
+            url = request.url_for("links", session=sid, token=links.token(f"session:{sid}", member))
+            return RedirectResponse(str(url), status_code=303)
+        sessions = await asyncio.to_thread(store.sessions, gid)
+        page = _templates.get_template("group.html").render(
+            group=group,
+            formats=formats.names(),
+            sessions=[
+                (
+                    s,
+                    request.url_for(
+                        "links",
+                        session=s.session_id,
+                        token=links.token(f"session:{s.session_id}", member),
+                    ),
+                )
+                for s in reversed(sessions)
+            ],
+        )
+        return HTMLResponse(page)
+
+    async def links_page(request: Request) -> Response:
+        found = session_member(request)
+        if found is None:
+            return forbidden()
+        sid, member = found
+        try:
+            live = await rooms.get(sid)
+        except StoreError:
+            return forbidden()
+        group = live.session.group
+        role = group.role_of(member)
+        if role is None or not role.facilitates:
+            return forbidden()
+        people = [
+            (
+                m,
+                group.role_of(m.id),
+                request.url_for("room", session=sid, token=links.token(f"session:{sid}", m.id)),
+            )
+            for m in group.members
+        ]
+        page = _templates.get_template("links.html").render(
+            group=group, session_id=sid, people=people
+        )
+        return HTMLResponse(page)
+
+    async def room_page(request: Request) -> Response:
+        found = session_member(request)
+        if found is None:
+            return forbidden()
+        sid, member = found
+        try:
+            live = await rooms.get(sid)
+        except StoreError:
+            return forbidden()
+        session = live.session
+        if member not in session.group:
+            return forbidden()
+        view = room_view(
+            session.state, session.group, session.format, member, now=session.clock.now()
+        )
+        page = _templates.get_template("room.html").render(
+            view=view,
+            diagram=phase_diagram(session.format),
+            socket=request.url_for("socket", session=sid, token=request.path_params["token"]).path,
+        )
+        return HTMLResponse(page)
+
+    async def socket(websocket: WebSocket) -> None:
+        sid, token = websocket.path_params["session"], websocket.path_params["token"]
+        member = links.member(f"session:{sid}", token)
+        live = None
+        if member is not None:
+            with contextlib.suppress(StoreError):
+                live = await rooms.get(sid)
+        if live is None or member is None or member not in live.session.group:
+            await websocket.close(code=1008)  # before accepting: the handshake gets 403
+            return
+        await websocket.accept()
+        await _serve_socket(websocket, live, member)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await rooms.close()
+
+    static = Path(__file__).with_name("static")
+    return Starlette(
+        routes=[
+            Route("/", lambda _r: HTMLResponse(_templates.get_template("index.html").render())),
+            Route("/g/{group}/{token}", group_page, methods=["GET", "POST"]),
+            Route("/s/{session}/{token}/links", links_page, name="links"),
+            Route("/s/{session}/{token}", room_page, name="room"),
+            WebSocketRoute("/s/{session}/{token}/ws", socket, name="socket"),
+            Mount("/static", StaticFiles(directory=static), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+
+
+async def _serve_socket(websocket: WebSocket, live: LiveSession, member: str) -> None:
+    """Push every update to the person; carry out their requests; until they go."""
+    sending = asyncio.Lock()
+    subscription = live.subscribe()
+
+    async def send(message: dict[str, Any]) -> None:
+        async with sending:
+            await websocket.send_json(message)
+
+    async def push() -> None:
+        async for update in subscription:
+            await send(_state_message(live, member, update))
+        await websocket.close(code=1013)  # dropped (too slow): the page reconnects
+
+    async def pull() -> None:
+        while True:
+            message = await websocket.receive_json()
+            await send(await perform(live, member, message))
+
+    pusher, puller = asyncio.ensure_future(push()), asyncio.ensure_future(pull())
+    try:
+        await asyncio.wait({pusher, puller}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        subscription.close()
+        for task in (pusher, puller):
+            task.cancel()
+        for task in (pusher, puller):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await task
+
+
+def _state_message(live: LiveSession, member: str, update: Update) -> dict[str, Any]:
+    session = live.session
+    view = room_view(update.state, session.group, session.format, member, now=session.clock.now())
+    events = [{"seq": e.seq, "kind": e.kind.value, "member": e.member} for e in update.events]
+    return {"type": "state", "state": view, "events": events}

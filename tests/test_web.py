@@ -1,0 +1,223 @@
+"""The web room over a real server: links, who may do what, live updates, restarts."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.web
+pytest.importorskip("starlette", reason="needs the web extra: python3 dev.py test-browser")
+
+from websockets.exceptions import InvalidStatus  # noqa: E402
+from websockets.sync.client import ClientConnection, connect  # noqa: E402
+
+import peersupport as ps  # noqa: E402
+from peersupport.web import Links, phase_diagram, room_view  # noqa: E402
+from people import make_group  # noqa: E402
+from web_server import SECRET, free_port, room_server  # noqa: E402
+
+LINKS = Links(SECRET)
+
+
+def get(url: str, data: bytes | None = None) -> tuple[int, str]:
+    """Status and body of a GET (or a POST with ``data``)."""
+    try:
+        with urllib.request.urlopen(url, data=data, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def room(base: str, sid: str, member: str) -> str:
+    """The room URL of ``member`` in session ``sid``."""
+    return f"{base}/s/{sid}/{LINKS.token(f'session:{sid}', member)}"
+
+
+@contextmanager
+def socket(base: str, sid: str, member: str) -> Iterator[ClientConnection]:
+    """A member's live connection to the room, its first state message read."""
+    with connect(room(base, sid, member).replace("http://", "ws://") + "/ws") as connection:
+        first = receive(connection)
+        assert first["type"] == "state"
+        yield connection
+
+
+def receive(connection: ClientConnection) -> dict[str, Any]:
+    """The next message from the server."""
+    return json.loads(connection.recv(timeout=10))
+
+
+def ask(connection: ClientConnection, action: str, target: str | None = None) -> dict[str, Any]:
+    """Press a button; return the server's reply (state messages before it are skipped)."""
+    connection.send(json.dumps({"id": 1, "action": action, "target": target}))
+    while True:
+        message = receive(connection)
+        if message["type"] == "reply":
+            return message
+
+
+def state_after(connection: ClientConnection, kind: str) -> dict[str, Any]:
+    """The state pushed with the next event of ``kind``."""
+    while True:
+        message = receive(connection)
+        if message["type"] == "state" and kind in [e["kind"] for e in message["events"]]:
+            return message["state"]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A room server over an SQLite store with the test group and one sharing circle."""
+    store = ps.store.SqliteStore(tmp_path / "room.db")
+    store.save_group("g", make_group())
+    ps.live.LiveSession.start(store, "s1", "g", ps.formats.get("sharing-circle"))
+    with room_server(store) as base:
+        yield base, store
+    store.close()
+
+
+def test_every_link_is_checked(served):
+    base, _store = served
+    good = room(base, "s1", "al")
+    assert get(good)[0] == 200
+    for bad in (
+        good + "x",  # a changed tag
+        good.replace("/al.", "/bo."),  # another member's id with al's tag
+        room(base, "s2", "al"),  # a link of another session
+        f"{base}/s/s1/al",  # no tag
+        f"{base}/s/nope/{LINKS.token('session:nope', 'al')}",  # a well-signed unknown session
+    ):
+        status, body = get(bad)
+        assert status == 403, bad
+        assert "This link is not valid" in body
+    with (
+        pytest.raises(InvalidStatus, match="403"),
+        connect(good.replace("http://", "ws://") + "x/ws"),
+    ):
+        pass
+
+
+def test_only_a_facilitator_sees_the_links_and_starts_sessions(served):
+    base, store = served
+    assert get(room(base, "s1", "al") + "/links")[0] == 403
+    status, page = get(room(base, "s1", "dee") + "/links")
+    assert status == 200
+    assert room(base, "s1", "bo") in page  # everyone's own link is listed
+    member_page = f"{base}/g/g/{LINKS.token('group:g', 'al')}"
+    assert get(member_page, data=b"format=sharing-circle")[0] == 403
+    facilitator_page = f"{base}/g/g/{LINKS.token('group:g', 'dee')}"
+    status, page = get(facilitator_page, data=b"format=open-sharing")
+    assert status == 200  # redirected to the new session's links
+    assert "Join links" in page
+    assert [s.format for s in store.sessions("g")] == ["sharing-circle", "open-sharing"]
+
+
+def test_a_link_acts_only_for_its_member(served):
+    base, store = served
+    with socket(base, "s1", "al") as al:
+        assert ask(al, "arrive")["ok"]
+        assert ask(al, "arrive", target="bo")["ok"] is False  # the target is ignored: al again
+        reply = ask(al, "skip", target="bo")
+        assert reply["ok"] is False
+        assert "al may not skip" in reply["error"]
+    arrivals = [e.member for e in store.events("s1") if e.kind is ps.EventKind.ARRIVED]
+    assert arrivals == ["al"]
+
+
+def test_an_observer_cannot_take_the_floor_and_the_refusal_is_the_librarys(served):
+    base, _store = served
+    with socket(base, "s1", "dee") as dee, socket(base, "s1", "ob") as ob:
+        for connection in (dee, ob):
+            assert ask(connection, "arrive")["ok"]
+            assert ask(connection, "consent")["ok"]
+        assert ask(dee, "advance")["ok"]
+        reply = ask(ob, "start_share")
+        assert reply["ok"] is False
+        assert "rule 'observers-listen'" in reply["error"]
+
+
+def test_every_page_hears_every_update(served):
+    base, _store = served
+    with socket(base, "s1", "al") as al, socket(base, "s1", "bo") as bo:
+        assert ask(al, "arrive")["ok"]
+        seen = state_after(bo, "arrived")
+        assert [p["name"] for p in seen["present"]] == ["Al"]
+        assert seen["me"]["id"] == "bo"  # each page sees the room as its own member
+
+
+def test_the_room_survives_a_restart(tmp_path):
+    store = ps.store.SqliteStore(tmp_path / "room.db")
+    store.save_group("g", make_group())
+    ps.live.LiveSession.start(store, "s1", "g", ps.formats.get("sharing-circle"))
+    port = free_port()
+    with room_server(store, port) as base, socket(base, "s1", "al") as al:
+        assert ask(al, "arrive")["ok"]
+        assert ask(al, "consent")["ok"]
+    with room_server(store, port) as base, socket(base, "s1", "al") as al:
+        again = ask(al, "leave")  # the restored session knows al is present
+        assert again["ok"], again
+    store.close()
+
+
+def test_pages_escape_names(tmp_path):
+    group = ps.Group(
+        "<script>alert(1)</script>", {ps.Member("dee", "<b>Dee</b>"): ps.Role.FACILITATOR}
+    )
+    store = ps.store.SqliteStore(tmp_path / "room.db")
+    store.save_group("g", group)
+    ps.live.LiveSession.start(store, "s1", "g", ps.formats.get("sharing-circle"))
+    with room_server(store) as base:
+        _status, page = get(room(base, "s1", "dee"))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    store.close()
+
+
+class TestView:
+    """What each person's page offers, from the state alone."""
+
+    @pytest.fixture
+    def session(self, clock):
+        session = ps.Session(make_group(), ps.formats.get("sharing-circle"), clock=clock)
+        for member in ("dee", "al", "bo", "ob"):
+            session.arrive(member)
+            session.consent(member)
+        session.advance(by="dee")
+        return session
+
+    def view(self, session: ps.Session, member: str) -> dict[str, Any]:
+        return room_view(session.state, session.group, session.format, member, now=0.0)
+
+    def test_buttons_follow_the_turn_and_the_role(self, session):
+        assert self.view(session, "al")["buttons"] == ["start_share", "pass_turn", "leave"]
+        assert "start_share" not in self.view(session, "ob")["buttons"]  # observers listen
+        facilitator = self.view(session, "dee")["buttons"]
+        assert {"advance", "close_round", "skip", "pause", "end"} <= set(facilitator)
+        session.start_share("al")
+        assert self.view(session, "al")["buttons"] == ["end_share", "leave"]
+        assert "end_share_for" in self.view(session, "dee")["buttons"]
+        session.pause(by="dee")
+        assert "resume" in self.view(session, "dee")["buttons"]
+
+    def test_the_timer_and_who_is_waiting(self, session, clock):
+        session.pass_turn("al")
+        session.start_share("bo")
+        clock.advance(95)
+        session.apply_due()
+        view = room_view(session.state, session.group, session.format, "al", now=clock.now())
+        assert view["share"]["elapsed"] == 95
+        assert (view["share"]["warn_at"], view["share"]["limit"]) == (90.0, 120.0)
+        assert view["share"]["warned"] is True
+        assert view["share"]["over"] is False
+        assert [w["id"] for w in view["waiting"]] == ["dee"]  # al passed, bo shares, ob listens
+
+    def test_the_diagram_has_every_phase(self):
+        fmt = ps.formats.get("sharing-circle")
+        svg = phase_diagram(fmt)
+        assert re.findall(r'data-phase="([^"]+)"', svg) == list(fmt.phases)
