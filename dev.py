@@ -2,6 +2,7 @@
 """One-command developer tasks; needs only Python >= 3.11 and pip.
 
     python3 dev.py demo     # set up .venv (first time) and run the demo
+    python3 dev.py room     # add the web extra and run peersupport serve --demo
     python3 dev.py test     # set up .venv (first time), run the test suite on both cores
                             # with branch coverage; fail if the core is below 95 %
     python3 dev.py test-sim # add the sim extra, run the simulation toolkit's tests
@@ -48,6 +49,7 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".dev-stamp"
 EXTRAS = {
     "demo": "",
+    "room": "[web]",
     "test": "[test]",
     "test-sim": "[test,sim]",
     "crosscheck": "[test,sim,crosscheck]",
@@ -243,6 +245,8 @@ def main(argv: list[str]) -> int:
     setup(EXTRAS[task])
     if task == "demo":
         return run(BIN / "peersupport", "demo", *rest)
+    if task == "room":
+        return run(BIN / "peersupport", "serve", "--demo", *rest)
     if task == "bench":
         return run(PY, ROOT / "benchmarks" / "bench_study.py", *rest)
     if task in ("compile", "clean"):

@@ -165,6 +165,27 @@ def test_the_room_survives_a_restart(tmp_path):
     store.close()
 
 
+def test_two_server_processes_on_one_store(tmp_path):
+    """Al's page is served by one server, Bo's by another: with polling, each hears the other."""
+    path = tmp_path / "room.db"
+    with ps.store.SqliteStore(path) as store:
+        store.save_group("g", make_group())
+        ps.live.LiveSession.start(store, "s1", "g", ps.formats.get("sharing-circle"))
+    with (
+        ps.store.SqliteStore(path) as first_store,
+        ps.store.SqliteStore(path) as second_store,
+        room_server(first_store, poll=0.05) as first,
+        room_server(second_store, poll=0.05) as second,
+        socket(first, "s1", "al") as al,
+        socket(second, "s1", "bo") as bo,
+    ):
+        assert ask(al, "arrive")["ok"]
+        assert [p["id"] for p in state_after(bo, "arrived")["present"]] == ["al"]
+        assert ask(bo, "arrive")["ok"]  # bo's server is up to date: no conflict to lose
+        assert [p["id"] for p in state_after(al, "arrived")["present"]] == ["al", "bo"]
+        assert [e.member for e in second_store.events("s1")[1:]] == ["al", "bo"]
+
+
 def test_pages_escape_names(tmp_path):
     group = ps.Group(
         "<script>alert(1)</script>", {ps.Member("dee", "<b>Dee</b>"): ps.Role.FACILITATOR}

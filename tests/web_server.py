@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import uvicorn
 
 import peersupport as ps
-from peersupport.web import create_app
+from peersupport.web import Rooms, create_app
 
 SECRET = b"the tests' own secret room key!!"
 
@@ -24,12 +24,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def room_server(store: ps.store.Store, port: int | None = None) -> Iterator[str]:
+def room_server(
+    store: ps.store.Store, port: int | None = None, *, poll: float | None = None
+) -> Iterator[str]:
     """Serve the room over ``store`` until the block ends; yield its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(
-        create_app(store, secret=SECRET), host="127.0.0.1", port=port, log_level="warning"
-    )
+    app = create_app(store, secret=SECRET, rooms=Rooms(store, poll=poll))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

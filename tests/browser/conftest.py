@@ -79,9 +79,13 @@ def site_url() -> Iterator[str]:
         thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium, driven by Playwright."""
+    """Debian's headless Chromium, driven by Playwright.
+
+    One per test: Playwright's synchronous API keeps an event loop running in the
+    thread while it is open, and other tests on the same worker use ``asyncio.run``.
+    """
     if not CHROMIUM.is_file():
         unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -28,28 +28,24 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from peersupport import formats
 from peersupport.clock import Clock, SystemClock
-from peersupport.errors import PeersupportError, StoreError
-from peersupport.live import LiveSession, Update
+from peersupport.errors import StoreError
+from peersupport.live import LiveSession
 from peersupport.store.base import Store
 from peersupport.web.links import Links
+from peersupport.web.socket import perform, serve_socket
 from peersupport.web.view import phase_diagram, room_view
 
 __all__ = ["Rooms", "create_app", "perform"]
 
+log = logging.getLogger("peersupport.web")
+
 _templates = Environment(
     loader=PackageLoader("peersupport.web", "templates"), autoescape=select_autoescape()
 )
-#: Actions a person takes for themself.
-_SELF = frozenset(
-    {"arrive", "leave", "consent", "start_share", "end_share", "pass_turn", "interject"}
-)
-#: Facilitation with no one named, and with someone named.
-_RUN = frozenset({"advance", "new_round", "close_round", "pause", "resume", "end"})
-_NAMED = {"skip": "skip", "call_on": "call_on", "end_share_for": "end_share"}
 
 
 class Rooms:
@@ -59,14 +55,22 @@ class Rooms:
         store: The event store.
         clock: Makes the clock of each session started or restored (``SystemClock``).
         speed: Session seconds per real second (1 with real clocks).
+        poll: With several server processes on one store, how often (seconds) each
+            session looks for what the others stored (see :class:`LiveSession`).
     """
 
     def __init__(
-        self, store: Store, *, clock: Callable[[], Clock] = SystemClock, speed: float = 1.0
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], Clock] = SystemClock,
+        speed: float = 1.0,
+        poll: float | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.speed = speed
+        self.poll = poll
         self._live: dict[str, LiveSession] = {}
         self._owners: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
@@ -77,7 +81,12 @@ class Rooms:
             live = self._live.get(session_id)
             if live is None:
                 live = await asyncio.to_thread(
-                    LiveSession.resume, self.store, session_id, clock=self.clock(), speed=self.speed
+                    LiveSession.resume,
+                    self.store,
+                    session_id,
+                    clock=self.clock(),
+                    speed=self.speed,
+                    poll=self.poll,
                 )
                 self._own(session_id, live)
             return live
@@ -93,6 +102,7 @@ class Rooms:
             formats.get(format_name),
             clock=self.clock(),
             speed=self.speed,
+            poll=self.poll,
         )
         async with self._lock:
             self._own(session_id, live)
@@ -102,7 +112,15 @@ class Rooms:
         self._live[session_id] = live
         owner = asyncio.get_running_loop().create_task(live.run(), name=f"room {session_id}")
         self._owners.add(owner)
-        owner.add_done_callback(self._owners.discard)
+
+        def gone(task: asyncio.Task[None]) -> None:
+            self._owners.discard(task)
+            if self._live.get(session_id) is live:  # it stopped or failed: restore on next use
+                del self._live[session_id]
+            if not task.cancelled() and task.exception() is not None:
+                log.error("room %s stopped: %r", session_id, task.exception())
+
+        owner.add_done_callback(gone)
 
     async def close(self) -> None:
         """Stop every live session once its pending requests are done."""
@@ -112,31 +130,12 @@ class Rooms:
         self._live.clear()
 
 
-async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, Any]:
-    """Carry out one person's request from the room; return the reply to send them.
-
-    The person acts for themself, or as facilitator ``by`` themself: the id
-    comes from their link, never from the message.
-    """
-    if not isinstance(message, dict) or not isinstance(message.get("action"), str):
-        return {"type": "reply", "ok": False, "error": "a request names an action"}
-    action, target = message["action"], message.get("target")
-    reply: dict[str, Any] = {"type": "reply", "id": message.get("id"), "action": action}
-    try:
-        if action in _SELF:
-            await live.request(action, member_id)
-        elif action in _RUN:
-            await live.request(action, by=member_id)
-        elif action in _NAMED:
-            await live.request(_NAMED[action], target, by=member_id)
-        else:
-            return {**reply, "ok": False, "error": f"there is no action {action!r} in the room"}
-    except (PeersupportError, ValueError, TypeError) as exc:
-        return {**reply, "ok": False, "error": str(exc)}
-    return {**reply, "ok": True}
-
-
-def create_app(store: Store, *, secret: bytes, rooms: Rooms | None = None) -> Starlette:
+def create_app(
+    store: Store,
+    *,
+    secret: bytes,
+    rooms: Rooms | None = None,
+) -> Starlette:
     """The room's web app over ``store``; join links are signed with ``secret``.
 
     Args:
@@ -251,7 +250,7 @@ def create_app(store: Store, *, secret: bytes, rooms: Rooms | None = None) -> St
             await websocket.close(code=1008)  # before accepting: the handshake gets 403
             return
         await websocket.accept()
-        await _serve_socket(websocket, live, member)
+        await serve_socket(websocket, live, member)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -270,41 +269,3 @@ def create_app(store: Store, *, secret: bytes, rooms: Rooms | None = None) -> St
         ],
         lifespan=lifespan,
     )
-
-
-async def _serve_socket(websocket: WebSocket, live: LiveSession, member: str) -> None:
-    """Push every update to the person; carry out their requests; until they go."""
-    sending = asyncio.Lock()
-    subscription = live.subscribe()
-
-    async def send(message: dict[str, Any]) -> None:
-        async with sending:
-            await websocket.send_json(message)
-
-    async def push() -> None:
-        async for update in subscription:
-            await send(_state_message(live, member, update))
-        await websocket.close(code=1013)  # dropped (too slow): the page reconnects
-
-    async def pull() -> None:
-        while True:
-            message = await websocket.receive_json()
-            await send(await perform(live, member, message))
-
-    pusher, puller = asyncio.ensure_future(push()), asyncio.ensure_future(pull())
-    try:
-        await asyncio.wait({pusher, puller}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        subscription.close()
-        for task in (pusher, puller):
-            task.cancel()
-        for task in (pusher, puller):
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await task
-
-
-def _state_message(live: LiveSession, member: str, update: Update) -> dict[str, Any]:
-    session = live.session
-    view = room_view(update.state, session.group, session.format, member, now=session.clock.now())
-    events = [{"seq": e.seq, "kind": e.kind.value, "member": e.member} for e in update.events]
-    return {"type": "state", "state": view, "events": events}

@@ -48,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--public-url", metavar="URL", help="the address people use (default: http://HOST:PORT)"
     )
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with several server processes on one store: look this often for what the "
+        "others stored (0: never, for a single process)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

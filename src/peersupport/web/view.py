@@ -17,7 +17,7 @@ from peersupport.engine.format import Format
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import Group, Role
 
-__all__ = ["BUTTONS", "phase_diagram", "room_view"]
+__all__ = ["BUTTONS", "personal_view", "phase_diagram", "room_view", "shared_view"]
 
 #: Every button of the room, by who may see it: the person themself, or a facilitator.
 BUTTONS = {
@@ -76,19 +76,8 @@ def _buttons(state: SessionState, fmt: Format, member_id: str, role: Role | None
     return sorted(set(shown), key=order.index)
 
 
-def room_view(
-    state: SessionState, group: Group, fmt: Format, member_id: str, *, now: float
-) -> dict[str, Any]:
-    """The room as ``member_id`` sees it, as a JSON-ready dict.
-
-    Args:
-        state: The session's state.
-        group: Its group (for names and roles).
-        fmt: Its format.
-        member_id: Who is looking.
-        now: The session clock's time, for the share timer.
-    """
-    role = state.roles.get(member_id) or group.role_of(member_id)
+def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -> dict[str, Any]:
+    """The part of the room everyone sees alike (see :func:`room_view`)."""
     floor = state.floor
     phase = fmt.phases[state.phase]
     takers = [m for m in state.present if (state.roles.get(m) or group.role_of(m)) != Role.OBSERVER]
@@ -109,13 +98,6 @@ def room_view(
         }
     upcoming = floor.offered_to
     return {
-        "me": {
-            "id": member_id,
-            "name": _name(group, member_id),
-            "role": role.value if role else None,
-            "present": member_id in state.present,
-            "consented": state.consents.get(member_id) == state.agreement.version,
-        },
         "group": group.name,
         "format": fmt.name,
         "status": state.status.value,
@@ -143,7 +125,41 @@ def room_view(
             "version": state.agreement.version,
             "guidelines": list(state.agreement.guidelines),
         },
+    }
+
+
+def personal_view(state: SessionState, group: Group, fmt: Format, member_id: str) -> dict[str, Any]:
+    """The part of the room only ``member_id`` sees: who they are, their buttons."""
+    role = state.roles.get(member_id) or group.role_of(member_id)
+    return {
+        "me": {
+            "id": member_id,
+            "name": _name(group, member_id),
+            "role": role.value if role else None,
+            "present": member_id in state.present,
+            "consented": state.consents.get(member_id) == state.agreement.version,
+        },
         "buttons": _buttons(state, fmt, member_id, role),
+    }
+
+
+def room_view(
+    state: SessionState, group: Group, fmt: Format, member_id: str, *, now: float
+) -> dict[str, Any]:
+    """The room as ``member_id`` sees it, as a JSON-ready dict.
+
+    It is :func:`shared_view` (the same for everyone) with :func:`personal_view`.
+
+    Args:
+        state: The session's state.
+        group: Its group (for names and roles).
+        fmt: Its format.
+        member_id: Who is looking.
+        now: The session clock's time, for the share timer.
+    """
+    return {
+        **shared_view(state, group, fmt, now=now),
+        **personal_view(state, group, fmt, member_id),
     }
 
 

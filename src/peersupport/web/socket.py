@@ -1,0 +1,107 @@
+"""The room's WebSocket: every update out to the person, their requests in.
+
+:func:`serve_socket` runs one person's connection: it pushes each update of the
+live session (the part everyone sees is built and encoded once per update, then
+each page gets its own part), and carries out what the person presses through
+:func:`perform`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from peersupport.errors import PeersupportError
+from peersupport.live import LiveSession, Update
+from peersupport.web.view import personal_view, shared_view
+
+__all__ = ["perform", "serve_socket"]
+
+#: Actions a person takes for themself.
+_SELF = frozenset(
+    {"arrive", "leave", "consent", "start_share", "end_share", "pass_turn", "interject"}
+)
+#: Facilitation with no one named, and with someone named.
+_RUN = frozenset({"advance", "new_round", "close_round", "pause", "resume", "end"})
+_NAMED = {"skip": "skip", "call_on": "call_on", "end_share_for": "end_share"}
+
+
+async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, Any]:
+    """Carry out one person's request from the room; return the reply to send them.
+
+    The person acts for themself, or as facilitator ``by`` themself: the id
+    comes from their link, never from the message.
+    """
+    if not isinstance(message, dict) or not isinstance(message.get("action"), str):
+        return {"type": "reply", "ok": False, "error": "a request names an action"}
+    action, target = message["action"], message.get("target")
+    reply: dict[str, Any] = {"type": "reply", "id": message.get("id"), "action": action}
+    try:
+        if action in _SELF:
+            await live.request(action, member_id)
+        elif action in _RUN:
+            await live.request(action, by=member_id)
+        elif action in _NAMED:
+            await live.request(_NAMED[action], target, by=member_id)
+        else:
+            return {**reply, "ok": False, "error": f"there is no action {action!r} in the room"}
+    except (PeersupportError, ValueError, TypeError) as exc:
+        return {**reply, "ok": False, "error": str(exc)}
+    except RuntimeError:  # the owner stopped (the server is stopping, or the store failed)
+        return {**reply, "ok": False, "error": "the room is restarting; try again in a moment"}
+    return {**reply, "ok": True}
+
+
+async def serve_socket(websocket: WebSocket, live: LiveSession, member: str) -> None:
+    """Push every update to the person; carry out their requests; until they go."""
+    sending = asyncio.Lock()
+    subscription = live.subscribe()
+
+    async def send(text: str) -> None:
+        async with sending:
+            await websocket.send_text(text)
+
+    async def push() -> None:
+        async for update in subscription:
+            await send(_state_message(live, member, update))
+        await websocket.close(code=1013)  # dropped (too slow): the page reconnects
+
+    async def pull() -> None:
+        while True:
+            message = await websocket.receive_json()
+            await send(_encode(await perform(live, member, message)))
+
+    pusher, puller = asyncio.ensure_future(push()), asyncio.ensure_future(pull())
+    try:
+        await asyncio.wait({pusher, puller}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        subscription.close()
+        for task in (pusher, puller):
+            task.cancel()
+        for task in (pusher, puller):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await task
+
+
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: The shared part of the last few updates' messages, as JSON text: every page of a
+#: room gets the same, so it is built and encoded once per update, not once per page.
+_shared: dict[int, tuple[Update, str]] = {}
+
+
+def _state_message(live: LiveSession, member: str, update: Update) -> str:
+    session = live.session
+    cached = _shared.get(id(update))
+    if cached is None or cached[0] is not update:
+        if len(_shared) > 256:
+            _shared.clear()
+        events = [{"seq": e.seq, "kind": e.kind.value, "member": e.member} for e in update.events]
+        view = shared_view(update.state, session.group, session.format, now=session.clock.now())
+        shared = _encode({"type": "state", "events": events, "state": view})
+        cached = _shared[id(update)] = (update, shared)
+    personal = _encode(personal_view(update.state, session.group, session.format, member))
+    return f"{cached[1][:-2]},{personal[1:]}}}"
