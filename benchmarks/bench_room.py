@@ -137,12 +137,13 @@ async def drive(room: Room, until: float, interval: float, seed: int) -> None:
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
 
 
-def start_server(store_url: str, secret: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(store_url: str, secret: Path, port: int, freeze: float) -> subprocess.Popen[bytes]:
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             raise RuntimeError(f"port {port} is in use: another server is running there")
     command = [sys.executable, "-m", "peersupport.cli", "serve", "--store", store_url,
-               "--secret-file", str(secret), "--port", str(port)]  # fmt: skip
+               "--secret-file", str(secret), "--port", str(port),
+               "--gc-freeze-every", str(freeze)]  # fmt: skip
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -173,7 +174,7 @@ async def run(args: argparse.Namespace, store_url: str, workdir: Path) -> dict[s
     for sid in sids:
         ps.live.LiveSession.start(store, sid, GROUP_ID, circle)
     port = args.port
-    server = start_server(store_url, secret_path, port)
+    server = start_server(store_url, secret_path, port, args.gc_freeze_every)
     try:
         rooms: list[Room] = []
         readers = []
@@ -235,6 +236,7 @@ def check(
     q = statistics.quantiles(latencies, n=100)
     return {
         "store": args.store, "rooms": args.rooms, "members": args.members,
+        "gc_freeze_every": args.gc_freeze_every,
         "seconds": round(elapsed, 1), "actions": actions,
         "actions_per_s": round(actions / elapsed, 1),
         "p50_ms": round(q[49] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
@@ -255,6 +257,9 @@ def main() -> int:
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("PEERSUPPORT_POSTGRES_URL"))
     parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument(
+        "--gc-freeze-every", type=float, default=10.0, help="the server's option (0: off)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

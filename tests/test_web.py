@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -69,6 +73,15 @@ def state_after(connection: ClientConnection, kind: str) -> dict[str, Any]:
         message = receive(connection)
         if message["type"] == "state" and kind in [e["kind"] for e in message["events"]]:
             return message["state"]
+
+
+@pytest.fixture
+def served_store(tmp_path):
+    """An SQLite store with the test group and one sharing circle, 's1'."""
+    with ps.store.SqliteStore(tmp_path / "room.db") as store:
+        store.save_group("g", make_group())
+        ps.live.LiveSession.start(store, "s1", "g", ps.formats.get("sharing-circle"))
+        yield store
 
 
 @pytest.fixture
@@ -184,6 +197,47 @@ def test_two_server_processes_on_one_store(tmp_path):
         assert ask(bo, "arrive")["ok"]  # bo's server is up to date: no conflict to lose
         assert [p["id"] for p in state_after(al, "arrived")["present"]] == ["al", "bo"]
         assert [e.member for e in second_store.events("s1")[1:]] == ["al", "bo"]
+
+
+def test_the_server_freezes_long_lived_objects_as_configured(served_store):
+    gc.unfreeze()
+    try:
+        with room_server(served_store, freeze_every=None):
+            time.sleep(0.3)
+            assert gc.get_freeze_count() == 0
+        with room_server(served_store, freeze_every=0.05):
+            deadline = time.monotonic() + 10
+            while gc.get_freeze_count() == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_serve_demo_prints_links_that_open_the_room(tmp_path):
+    """The README's ``peersupport serve --demo``: a store, the demo group, working links."""
+    port = free_port()
+    command = [sys.executable, "-m", "peersupport.cli", "serve", "--demo", "--port", str(port)]
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [server.stdout.readline() for _ in range(9)]  # type: ignore[union-attr]
+        links = dict(re.findall(r"^\s+(\w+)\s+\w+: (http://\S+)$", "".join(lines), re.M))
+        assert sorted(links) == ["Al", "Bo", "Cy", "Dee", "Di", "Ed", "Flo"]
+        for _ in range(200):  # until the server listens
+            try:
+                status, page = get(links["Flo"])
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+        assert status == 200
+        assert "Thursday circle" in page
+        assert get(links["Flo"].replace("/flo.", "/al."))[0] == 403
+    finally:
+        server.terminate()
+        server.wait(20)
+        server.stdout.close()  # type: ignore[union-attr]
+    assert (tmp_path / "peersupport.db").exists()
+    assert (tmp_path / "peersupport.db.secret").stat().st_mode & 0o077 == 0  # the key is private
 
 
 def test_pages_escape_names(tmp_path):

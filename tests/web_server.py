@@ -25,11 +25,15 @@ def free_port() -> int:
 
 @contextmanager
 def room_server(
-    store: ps.store.Store, port: int | None = None, *, poll: float | None = None
+    store: ps.store.Store,
+    port: int | None = None,
+    *,
+    poll: float | None = None,
+    freeze_every: float | None = 10.0,
 ) -> Iterator[str]:
     """Serve the room over ``store`` until the block ends; yield its base URL."""
     port = port or free_port()
-    app = create_app(store, secret=SECRET, rooms=Rooms(store, poll=poll))
+    app = create_app(store, secret=SECRET, rooms=Rooms(store, poll=poll), freeze_every=freeze_every)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -36,7 +36,7 @@ from peersupport.errors import StoreError
 from peersupport.live import LiveSession
 from peersupport.store.base import Store
 from peersupport.web.links import Links
-from peersupport.web.socket import perform, serve_socket
+from peersupport.web.socket import collect_garbage, perform, serve_socket
 from peersupport.web.view import phase_diagram, room_view
 
 __all__ = ["Rooms", "create_app", "perform"]
@@ -135,6 +135,7 @@ def create_app(
     *,
     secret: bytes,
     rooms: Rooms | None = None,
+    freeze_every: float | None = 10.0,
 ) -> Starlette:
     """The room's web app over ``store``; join links are signed with ``secret``.
 
@@ -142,6 +143,10 @@ def create_app(
         store: Where groups, sessions and events are kept.
         secret: The key of the join links (keep it across restarts).
         rooms: The live sessions (default: real clocks).
+        freeze_every: Seconds between moves of long-lived objects (open
+            connections, logs) out of the garbage collector's way, so that its full
+            collections stay short (see
+            :func:`~peersupport.web.socket.collect_garbage`); ``None``: never.
     """
     links = Links(secret)
     rooms = rooms or Rooms(store)
@@ -254,7 +259,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        collector = asyncio.get_running_loop().create_task(collect_garbage(freeze_every))
         yield
+        collector.cancel()
         await rooms.close()
 
     static = Path(__file__).with_name("static")

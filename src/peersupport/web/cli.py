@@ -56,6 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with several server processes on one store: look this often for what the "
         "others stored (0: never, for a single process)",
     )
+    parser.add_argument(
+        "--gc-freeze-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="move long-lived objects out of the garbage collector's way this often, to "
+        "keep its pauses short with many rooms open (0: never; see docs/performance.md)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

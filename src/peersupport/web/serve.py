@@ -13,7 +13,7 @@ from peersupport.config import load_group
 from peersupport.demo import demo_group
 from peersupport.live import LiveSession
 from peersupport.store import open_store
-from peersupport.web.app import create_app
+from peersupport.web.app import Rooms, create_app
 from peersupport.web.links import Links, load_secret
 
 __all__ = ["serve"]
@@ -63,8 +63,8 @@ def serve(args: argparse.Namespace) -> int:
                 file=out,
             )
     out.flush()
-    uvicorn.run(
-        create_app(store, secret=secret), host=args.host, port=args.port, log_level="warning"
-    )
+    rooms = Rooms(store, poll=args.poll or None)
+    app = create_app(store, secret=secret, rooms=rooms, freeze_every=args.gc_freeze_every or None)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     store.close()
     return 0
