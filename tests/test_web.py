@@ -12,20 +12,19 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import peersupport as ps
+from peersupport.web import Links, phase_diagram, room_view
+from people import make_group
+from web_server import SECRET, free_port, room_server
+
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
+
 pytestmark = pytest.mark.web
-pytest.importorskip("starlette", reason="needs the web extra: python3 dev.py test-browser")
-
-from websockets.exceptions import InvalidStatus  # noqa: E402
-from websockets.sync.client import ClientConnection, connect  # noqa: E402
-
-import peersupport as ps  # noqa: E402
-from peersupport.web import Links, phase_diagram, room_view  # noqa: E402
-from people import make_group  # noqa: E402
-from web_server import SECRET, free_port, room_server  # noqa: E402
 
 LINKS = Links(SECRET)
 
@@ -47,6 +46,8 @@ def room(base: str, sid: str, member: str) -> str:
 @contextmanager
 def socket(base: str, sid: str, member: str) -> Iterator[ClientConnection]:
     """A member's live connection to the room, its first state message read."""
+    from websockets.sync.client import connect
+
     with connect(room(base, sid, member).replace("http://", "ws://") + "/ws") as connection:
         first = receive(connection)
         assert first["type"] == "state"
@@ -109,6 +110,9 @@ def test_every_link_is_checked(served):
         status, body = get(bad)
         assert status == 403, bad
         assert "This link is not valid" in body
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
     with (
         pytest.raises(InvalidStatus, match="403"),
         connect(good.replace("http://", "ws://") + "x/ws"),

@@ -1,4 +1,8 @@
-"""A real room server for the tests: uvicorn on a free loopback port, in a thread."""
+"""A real room server for the tests: uvicorn on a free loopback port, in a thread.
+
+uvicorn and the room are imported when a server starts, so test modules can import
+this one without the ``web`` extra (their tests are skipped by marker then).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import uvicorn
-
 import peersupport as ps
-from peersupport.web import Rooms, create_app
 
 SECRET = b"the tests' own secret room key!!"
 
@@ -32,6 +33,10 @@ def room_server(
     freeze_every: float | None = 10.0,
 ) -> Iterator[str]:
     """Serve the room over ``store`` until the block ends; yield its base URL."""
+    import uvicorn
+
+    from peersupport.web import Rooms, create_app
+
     port = port or free_port()
     app = create_app(store, secret=SECRET, rooms=Rooms(store, poll=poll), freeze_every=freeze_every)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")

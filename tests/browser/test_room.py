@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 import peersupport as ps
+from web_server import SECRET, free_port, room_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-pytest.importorskip("uvicorn", reason="needs the web extra: python3 dev.py test-browser")
-
-from web_server import SECRET, free_port, room_server  # noqa: E402
 
 PEOPLE = {"dee": "Dee", "al": "Al", "bo": "Bo"}
 #: The sharing phase uses the agreement's limits: a warning 2 s into a share.
