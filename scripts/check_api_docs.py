@@ -27,6 +27,7 @@ PUBLIC = (
     "peersupport.hookspecs",
     "peersupport.report",
     "peersupport.research",
+    "peersupport.directory",
     "peersupport.store",
     "peersupport.live",
     "peersupport.web",

@@ -1,15 +1,25 @@
 """peersupport: run peer-support group sessions by their protocol.
 
-Domain types (:class:`Group`, :class:`Member`, :class:`Agreement`), session
-formats as compiled state charts, and fairness rules enforced by the
-:class:`Session` engine. See the README and ``docs/`` for a tour.
+Domain types (:class:`Group`, :class:`Member`, :class:`Agreement`,
+:class:`Meeting`), session formats as compiled state charts, and fairness rules
+enforced by the :class:`Session` engine. See the README and ``docs/`` for a tour.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from peersupport import events, formats, live, plugins, report, research, store, validate
+from peersupport import (
+    directory,
+    events,
+    formats,
+    live,
+    plugins,
+    report,
+    research,
+    store,
+    validate,
+)
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.config import dump_group, load_group
 from peersupport.engine.chart import FormatChart, Phase, Transition
@@ -66,6 +76,7 @@ from peersupport.errors import (
     WrongPhase,
 )
 from peersupport.hookspecs import hookimpl
+from peersupport.meetings import Conference, Location, Meeting, MeetingSetting
 from peersupport.plugins import HookFailure
 from peersupport.values import DEFAULT_GUIDELINES, Agreement, Group, Member, Role
 
@@ -83,6 +94,7 @@ __all__ = [
     "Callers",
     "Clock",
     "ClockError",
+    "Conference",
     "ConfigError",
     "Consent",
     "ConsentRequired",
@@ -99,8 +111,11 @@ __all__ = [
     "FormatError",
     "Group",
     "HookFailure",
+    "Location",
     "LogError",
     "ManualClock",
+    "Meeting",
+    "MeetingSetting",
     "Member",
     "NewcomerIntroductions",
     "NoCrossTalk",
@@ -141,6 +156,7 @@ __all__ = [
     "TurnPolicy",
     "WrongPhase",
     "__version__",
+    "directory",
     "dump_group",
     "events",
     "formats",

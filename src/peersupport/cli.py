@@ -4,8 +4,9 @@ Subcommands: ``demo`` (a seeded sharing circle, optionally saved for
 ``replay``), ``formats`` (what is installed), ``show`` (a format's phases and
 transitions), ``diagram`` (a format's mermaid chart), ``replay`` (a session
 rebuilt from its event log and re-enacted), ``upgrade`` (a log of an older
-version rewritten for this one) and ``simulate`` (fairness metrics of many
-simulated sessions; needs the ``sim`` extra).
+version rewritten for this one), ``simulate`` (fairness metrics of many
+simulated sessions; needs the ``sim`` extra) and ``directory`` (a Meeting Guide
+feed and calendar files of groups' meetings).
 
 Bad input (an unknown format, a malformed file, a bad option value) prints one
 line ``peersupport: error: ...`` on stderr and exits with status 2.
@@ -20,7 +21,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from peersupport import __version__, formats
+from peersupport import __version__, directory_cli, formats
 from peersupport import events as event_log
 from peersupport.config import dump_group, load_group
 from peersupport.demo import demo_session, run_demo
@@ -148,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     else:
         add_arguments(simulate)
     web_cli.add_arguments(commands.add_parser("serve", help=web_cli.HELP, description=web_cli.HELP))
+    directory_cli.add_arguments(commands.add_parser("directory", help=directory_cli.HELP))
     return parser
 
 
@@ -357,6 +359,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "upgrade": _cmd_upgrade,
     "simulate": _cmd_simulate,
     "serve": web_cli.run,
+    "directory": directory_cli.run,
 }
 
 

@@ -1,8 +1,8 @@
 """Group files: a group, its members and its agreement as JSON.
 
-A group file looks like this (``closed``, ``default_format`` and ``agreement``
-may be left out, and so may any agreement setting, which then takes its
-default)::
+A group file looks like this (``closed``, ``default_format``, ``agreement``
+and ``meetings`` may be left out, and so may any agreement setting, which then
+takes its default)::
 
     {
       "name": "Thursday circle",
@@ -12,8 +12,17 @@ default)::
         {"id": "dee", "name": "Dee", "role": "facilitator"},
         {"id": "al", "name": "Al", "role": "member"}
       ],
-      "agreement": {"share_limit": 180, "warn_at": 150, "hard_cap": false}
+      "agreement": {"share_limit": 180, "warn_at": 150, "hard_cap": false},
+      "meetings": [
+        {"day": 4, "time": "19:00", "end_time": "20:30", "timezone": "Europe/Berlin",
+         "format": "sharing-circle", "open": false, "types": ["D"],
+         "conference": {"url": "https://meet.example.org/thursday"}}
+      ]
     }
+
+Each meeting is a :class:`~peersupport.meetings.Meeting` (``location``,
+``conference``, ``open`` and ``types`` may be left out); a group without
+meetings is written without the key.
 
 Members are listed in seat order. :func:`dump_group` writes every field, so
 ``load_group(path)`` after ``dump_group(group, path)`` returns an equal group.
@@ -37,6 +46,7 @@ from cattrs.preconf.json import make_converter
 from peersupport import formats
 from peersupport.errors import ConfigError
 from peersupport.jsonio import JSONProblem, parse, read_text
+from peersupport.meetings import meeting_to_dict, meetings_from_json
 from peersupport.validate import brief
 from peersupport.values import Agreement, Group, Member, Role
 
@@ -64,6 +74,7 @@ class _GroupEntry:
     # The same defaults as Group (tests/test_cli.py checks).
     closed: bool = True
     default_format: str = "sharing-circle"
+    meetings: Any = attrs.field(factory=list)
 
 
 class _Invalid(ValueError):
@@ -259,7 +270,9 @@ def group_from_dict(data: Any, *, source: str = "group") -> Group:
             the problem: a missing or unknown key, a value of the wrong type, an
             unknown role, an invalid member or agreement setting (a number that
             is not finite or out of bounds included), a default format that is
-            not installed, no facilitator, or two members with one id.
+            not installed, no facilitator, two members with one id, or a bad
+            meeting (e.g. ``meetings[0].time``; a meeting's format must be
+            installed too).
     """
     entry = _structure(data, _GroupEntry, source, "")
     roles: dict[Member, Role] = {}
@@ -280,6 +293,12 @@ def group_from_dict(data: Any, *, source: str = "group") -> Group:
             f"(installed: {', '.join(formats.names())})",
             "default_format",
         )
+    meetings = meetings_from_json(entry.meetings, source=source)
+    for index, meeting in enumerate(meetings):
+        if meeting.format not in formats.names():
+            installed = ", ".join(formats.names())
+            problem = f"{brief(meeting.format)} is not an installed format (installed: {installed})"
+            raise ConfigError(source, problem, f"meetings[{index}].format")
     try:
         return Group(
             name=entry.name,
@@ -287,6 +306,7 @@ def group_from_dict(data: Any, *, source: str = "group") -> Group:
             agreement=agreement,
             closed=entry.closed,
             default_format=entry.default_format,
+            meetings=meetings,
         )
     except ValueError as exc:
         raise ConfigError(source, str(exc), "members" if entry.name.strip() else "name") from None
@@ -300,13 +320,16 @@ def group_to_dict(group: Group) -> dict[str, Any]:
     members = [_MemberEntry(m.id, m.name, role) for m, role in group.roles.items()]
     agreement: dict[str, Any] = _converter.unstructure(group.agreement)
     agreement["guidelines"] = list(group.agreement.guidelines)
-    return {
+    data = {
         "name": group.name,
         "closed": group.closed,
         "default_format": group.default_format,
         "members": _converter.unstructure(members, list[_MemberEntry]),
         "agreement": agreement,
     }
+    if group.meetings:  # left out when empty: stored versions of old groups stay equal
+        data["meetings"] = [meeting_to_dict(m) for m in group.meetings]
+    return data
 
 
 def dump_group(group: Group, path: str | Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from peersupport.meetings import Meeting
 from peersupport.validate import brief, check_fraction, check_id, check_seconds
 
 __all__ = [
@@ -247,6 +248,10 @@ def _roles_converter(
     return {member: Role(role) for member, role in items}
 
 
+def _meetings(value: Iterable[Meeting]) -> tuple[Meeting, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Group:
     """A peer-support group: its members with their roles, and its agreement.
@@ -258,9 +263,13 @@ class Group:
         closed: A closed group refuses people who are not in ``roles``; an open
             group lets visitors arrive (as newcomers unless told otherwise).
         default_format: Name of the session format the group usually runs.
+        meetings: When and where the group meets, week after week (see
+            :class:`~peersupport.Meeting`); not part of :meth:`canonical`, so
+            adding a meeting leaves the fingerprint, and old logs, as they were.
 
     Raises:
         ValueError: If no member is a facilitator or two members share an id.
+        TypeError: If ``meetings`` holds something that is not a Meeting.
     """
 
     name: str
@@ -268,6 +277,11 @@ class Group:
     agreement: Agreement = attrs.field(factory=Agreement)
     closed: bool = True
     default_format: str = "sharing-circle"
+    meetings: tuple[Meeting, ...] = attrs.field(
+        default=(),
+        converter=_meetings,
+        validator=attrs.validators.deep_iterable(attrs.validators.instance_of(Meeting)),
+    )
     _by_id: dict[str, tuple[Member, Role]] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
@@ -303,8 +317,9 @@ class Group:
     def canonical(self) -> dict[str, Any]:
         """What a session depends on, as plain JSON values: ids, roles, closed, agreement.
 
-        Display names and the group's name are left out: they are personal or
-        cosmetic, and renaming someone must not orphan the group's logs.
+        Display names, the group's name and its meetings are left out: they are
+        personal or cosmetic, and renaming someone or moving a meeting must not
+        orphan the group's logs.
         """
         return {
             "members": [[m.id, r.value] for m, r in self.roles.items()],
