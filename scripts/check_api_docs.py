@@ -28,6 +28,7 @@ PUBLIC = (
     "peersupport.report",
     "peersupport.research",
     "peersupport.directory",
+    "peersupport.attendance",
     "peersupport.store",
     "peersupport.live",
     "peersupport.web",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from peersupport import (
+    attendance,
     directory,
     events,
     formats,
@@ -156,6 +157,7 @@ __all__ = [
     "TurnPolicy",
     "WrongPhase",
     "__version__",
+    "attendance",
     "directory",
     "dump_group",
     "events",

@@ -1,8 +1,8 @@
 """Domain values: members, roles, the group and its agreement.
 
 All types here are frozen attrs classes: a group or an agreement never changes in
-place. Amending the agreement returns a new version; adding a member returns a
-new group.
+place. Amending the agreement returns a new version; adding or removing a member
+returns a new group.
 """
 
 from __future__ import annotations
@@ -363,6 +363,19 @@ class Group:
         roles = {m: r for m, r in self.roles.items() if m.id != member.id}
         roles[member] = role
         return attrs.evolve(self, roles=roles)
+
+    def without_member(self, member_id: str) -> Group:
+        """Return a new group without this member; stored logs keep the versions they ran under.
+
+        Raises:
+            KeyError: If no member has this id.
+            ValueError: If they are the group's last facilitator (appoint another first).
+        """
+        if member_id not in self._by_id:
+            raise KeyError(f"group {self.name!r} has no member {member_id!r}")
+        if self._facilitators == (self._by_id[member_id][0],):
+            raise ValueError(f"{member_id!r} is the last facilitator of group {self.name!r}")
+        return attrs.evolve(self, roles={m: r for m, r in self.roles.items() if m.id != member_id})
 
     def with_agreement(self, agreement: Agreement) -> Group:
         """Return a new group using ``agreement`` (e.g. the result of :meth:`Agreement.amend`)."""
