@@ -267,6 +267,8 @@ def test_bad_requests(live):
         LiveSession(live.session, store=live.store)
     with pytest.raises(ValueError, match="speed"):
         LiveSession(live.session, speed=0)
+    with pytest.raises(ValueError, match="at least 1 update"):
+        live.subscribe(maxsize=0)
 
 
 def test_run_until_ended_closes_every_subscription(live):

@@ -211,8 +211,14 @@ class LiveSession:
 
         Args:
             history: Whether the first update carries every event so far.
-            maxsize: How many updates may wait before the subscription is dropped.
+            maxsize: How many updates may wait before the subscription is dropped
+                (at least 1).
+
+        Raises:
+            ValueError: If ``maxsize`` is less than 1.
         """
+        if maxsize < 1:
+            raise ValueError(f"a subscription holds at least 1 update, not {maxsize!r}")
         subscription = Subscription(self, maxsize)
         events = tuple(self.session.events[: self._published]) if history else ()
         subscription.offer(Update(events, self.session.state))
