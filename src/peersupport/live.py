@@ -34,6 +34,7 @@ import attrs
 from peersupport.clock import Clock, SystemClock
 from peersupport.engine.events import Event
 from peersupport.engine.format import Format
+from peersupport.engine.kinds import KINDS
 from peersupport.engine.session import Session
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.errors import StoreConflict
@@ -43,27 +44,9 @@ __all__ = ["ACTIONS", "LiveSession", "Subscription", "Update"]
 
 log = logging.getLogger("peersupport.live")
 
-#: The session methods a request may name; nothing else is called by name.
-ACTIONS = frozenset(
-    {
-        "arrive",
-        "leave",
-        "consent",
-        "start_share",
-        "end_share",
-        "pass_turn",
-        "interject",
-        "call_on",
-        "advance",
-        "new_round",
-        "close_round",
-        "skip",
-        "pause",
-        "resume",
-        "end",
-        "amend_agreement",
-    }
-)
+#: The session methods a request may name (each records events: ``KINDS[...].action``);
+#: nothing else is called by name.
+ACTIONS = frozenset(spec.action for spec in KINDS.values() if spec.action is not None)
 _WAKE = object()
 _STOP = object()
 

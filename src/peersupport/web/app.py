@@ -18,8 +18,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -155,10 +156,17 @@ def create_app(
         page = _templates.get_template("forbidden.html").render()
         return HTMLResponse(page, status_code=403)
 
-    def session_member(request: Request) -> tuple[str, str] | None:
-        sid, token = request.path_params["session"], request.path_params["token"]
+    async def admit(params: Mapping[str, Any]) -> tuple[LiveSession, str] | None:
+        """The live session and the person a session link lets in; ``None``: refuse (403)."""
+        sid, token = params["session"], params["token"]
         member = links.member(f"session:{sid}", token)
-        return None if member is None else (sid, member)
+        if member is None:
+            return None
+        try:
+            live = await rooms.get(sid)
+        except StoreError:
+            return None
+        return (live, member) if member in live.session.group else None
 
     async def group_page(request: Request) -> Response:
         gid, token = request.path_params["group"], request.path_params["token"]
@@ -197,15 +205,11 @@ def create_app(
         return HTMLResponse(page)
 
     async def links_page(request: Request) -> Response:
-        found = session_member(request)
-        if found is None:
+        admitted = await admit(request.path_params)
+        if admitted is None:
             return forbidden()
-        sid, member = found
-        try:
-            live = await rooms.get(sid)
-        except StoreError:
-            return forbidden()
-        group = live.session.group
+        live, member = admitted
+        sid, group = live.session_id, live.session.group
         role = group.role_of(member)
         if role is None or not role.facilitates:
             return forbidden()
@@ -223,39 +227,28 @@ def create_app(
         return HTMLResponse(page)
 
     async def room_page(request: Request) -> Response:
-        found = session_member(request)
-        if found is None:
+        admitted = await admit(request.path_params)
+        if admitted is None:
             return forbidden()
-        sid, member = found
-        try:
-            live = await rooms.get(sid)
-        except StoreError:
-            return forbidden()
+        live, member = admitted
         session = live.session
-        if member not in session.group:
-            return forbidden()
         view = room_view(
             session.state, session.group, session.format, member, now=session.clock.now()
         )
         page = _templates.get_template("room.html").render(
             view=view,
             diagram=phase_diagram(session.format),
-            socket=request.url_for("socket", session=sid, token=request.path_params["token"]).path,
+            socket=request.url_for("socket", **request.path_params).path,
         )
         return HTMLResponse(page)
 
     async def socket(websocket: WebSocket) -> None:
-        sid, token = websocket.path_params["session"], websocket.path_params["token"]
-        member = links.member(f"session:{sid}", token)
-        live = None
-        if member is not None:
-            with contextlib.suppress(StoreError):
-                live = await rooms.get(sid)
-        if live is None or member is None or member not in live.session.group:
+        admitted = await admit(websocket.path_params)
+        if admitted is None:
             await websocket.close(code=1008)  # before accepting: the handshake gets 403
             return
         await websocket.accept()
-        await serve_socket(websocket, live, member)
+        await serve_socket(websocket, *admitted)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

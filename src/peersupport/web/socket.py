@@ -19,17 +19,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from peersupport.errors import PeersupportError
 from peersupport.live import LiveSession, Update
-from peersupport.web.view import personal_view, shared_view
+from peersupport.web.view import BUTTONS, personal_view, shared_view
 
 __all__ = ["collect_garbage", "perform", "serve_socket"]
 
-#: Actions a person takes for themself.
-_SELF = frozenset(
-    {"arrive", "leave", "consent", "start_share", "end_share", "pass_turn", "interject"}
-)
-#: Facilitation with no one named, and with someone named.
-_RUN = frozenset({"advance", "new_round", "close_round", "pause", "resume", "end"})
+#: The room's buttons (:data:`~peersupport.web.view.BUTTONS`) as session actions: a
+#: person's own; a facilitator's that name someone (button -> action); the rest.
+_SELF = frozenset(BUTTONS["member"])
 _NAMED = {"skip": "skip", "call_on": "call_on", "end_share_for": "end_share"}
+_RUN = frozenset(BUTTONS["facilitator"]) - _NAMED.keys()
 
 
 async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, Any]:
