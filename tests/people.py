@@ -53,5 +53,6 @@ BUILTIN_FORMATS = (
     "dbsa",
     "peer-support-group",
     "talking-piece-circle",
+    "orientation",
     "free-discussion",
 )

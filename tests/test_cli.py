@@ -20,6 +20,7 @@ BUILT_IN = {
     "dbsa": "peersupport.formats.dbsa",
     "free-discussion": "peersupport.formats.free_discussion",
     "open-sharing": "peersupport.formats.open_sharing",
+    "orientation": "peersupport.formats.orientation",
     "peer-support-group": "peersupport.formats.peer_support_group",
     "sharing-circle": "peersupport.formats.sharing_circle",
     "smart-recovery": "peersupport.formats.smart_recovery",

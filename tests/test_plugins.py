@@ -431,12 +431,13 @@ class TestExamplePlugin:
         assert ps.plugins.registry().rules["no-back-to-back"].plugin == example_plugin
 
     def test_all_formats_listed(self, example_plugin):
-        """formats.names() lists the eight built-in formats and the plugin's."""
+        """formats.names() lists the nine built-in formats and the plugin's."""
         assert ps.formats.names() == [
             "dbsa",
             "free-discussion",
             "lightning-round",
             "open-sharing",
+            "orientation",
             "peer-support-group",
             "sharing-circle",
             "smart-recovery",

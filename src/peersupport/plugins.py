@@ -74,6 +74,7 @@ BUILTIN_PLUGINS = (
     "peersupport.formats.dbsa",
     "peersupport.formats.peer_support_group",
     "peersupport.formats.talking_piece_circle",
+    "peersupport.formats.orientation",
     "peersupport.formats.free_discussion",
 )
 

@@ -9,8 +9,8 @@ Use :func:`get` to fetch a format by name, :func:`names` to list them, and
 Built-in formats (registered through the same ``register_formats`` hook as
 third-party ones): ``sharing-circle``, ``open-sharing``, ``twelve-step``,
 ``smart-recovery``, ``dbsa``, ``peer-support-group``,
-``talking-piece-circle`` and ``free-discussion`` (the baseline with no fairness
-rule, for simulations).
+``talking-piece-circle``, ``orientation`` (newcomer orientation) and
+``free-discussion`` (the baseline with no fairness rule, for simulations).
 """
 
 from __future__ import annotations
