@@ -53,9 +53,22 @@ def inventory(site: Path) -> list[str]:
     return names
 
 
-def public_objects() -> dict[int, str]:
-    """id(object) -> a public name of it, for every public object."""
-    found: dict[int, str] = {}
+Key = tuple[object, ...]
+
+
+def key(name: str, obj: object) -> Key:
+    """What identifies a public object: its id, or for a number or string its name and value.
+
+    (Two constants equal to 2 may be one cached int object; they are still two names.)
+    """
+    if isinstance(obj, int | float | str):
+        return ("constant", name.rpartition(".")[2], type(obj), obj)
+    return ("object", id(obj))
+
+
+def public_objects() -> dict[Key, str]:
+    """key(object) -> a public name of it, for every public object."""
+    found: dict[Key, str] = {}
     for module_name in PUBLIC:
         module = importlib.import_module(module_name)
         names = list(getattr(module, "__all__", ()))
@@ -65,13 +78,13 @@ def public_objects() -> dict[int, str]:
             obj = getattr(module, name)
             if isinstance(obj, types.ModuleType) or name.startswith("__"):
                 continue
-            found.setdefault(id(obj), f"{module_name}.{name}")
+            found.setdefault(key(name, obj), f"{module_name}.{name}")
     return found
 
 
 def check(site: Path) -> list[str]:
     """Problems found: public names missing from the reference or documented twice."""
-    entries: dict[int, list[str]] = defaultdict(list)
+    entries: dict[Key, list[str]] = defaultdict(list)
     for full in inventory(site):
         module_name, _, name = full.rpartition(".")
         try:  # an entry named after a module path, e.g. peersupport.sim.sweep.sweep
@@ -80,10 +93,10 @@ def check(site: Path) -> list[str]:
             continue  # a method or attribute of a class
         obj = getattr(module, name, None)
         if obj is not None and not isinstance(obj, types.ModuleType):
-            entries[id(obj)].append(full)
+            entries[key(name, obj)].append(full)
     problems = []
-    for key, name in sorted(public_objects().items(), key=lambda item: item[1]):
-        documented = entries.get(key, [])
+    for found, name in sorted(public_objects().items(), key=lambda item: item[1]):
+        documented = entries.get(found, [])
         if not documented:
             problems.append(f"{name} is public but not in the API reference")
         elif len(documented) > 1:
