@@ -11,9 +11,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 from peersupport import (
     attendance,
+    buddies,
     directory,
     events,
+    feedback,
     formats,
+    grouplog,
     live,
     plugins,
     report,
@@ -21,6 +24,7 @@ from peersupport import (
     store,
     validate,
 )
+from peersupport.buddies import Buddies
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.config import dump_group, load_group
 from peersupport.engine.chart import FormatChart, Phase, Transition
@@ -60,11 +64,13 @@ from peersupport.errors import (
     ConfigError,
     ConsentRequired,
     CrossTalkBlocked,
+    FeedbackRefused,
     FormatError,
     LogError,
     NotAMember,
     NotPresent,
     NotYourTurn,
+    PairingRefused,
     PeersupportError,
     PermissionDenied,
     PluginError,
@@ -76,6 +82,8 @@ from peersupport.errors import (
     StoreError,
     WrongPhase,
 )
+from peersupport.feedback import DEFAULT_FEEDBACK_FORM, FeedbackForm, FeedbackQuestion
+from peersupport.grouplog import GroupEvent, GroupEventKind
 from peersupport.hookspecs import hookimpl
 from peersupport.meetings import Conference, Location, Meeting, MeetingSetting
 from peersupport.plugins import HookFailure
@@ -87,10 +95,12 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "DEFAULT_FEEDBACK_FORM",
     "DEFAULT_GUIDELINES",
     "ActionRejected",
     "Agreement",
     "AlreadyDone",
+    "Buddies",
     "CalledOn",
     "Callers",
     "Clock",
@@ -105,12 +115,17 @@ __all__ = [
     "EventData",
     "EventKind",
     "FacilitatorOnly",
+    "FeedbackForm",
+    "FeedbackQuestion",
+    "FeedbackRefused",
     "Floor",
     "FloorState",
     "Format",
     "FormatChart",
     "FormatError",
     "Group",
+    "GroupEvent",
+    "GroupEventKind",
     "HookFailure",
     "Location",
     "LogError",
@@ -127,6 +142,7 @@ __all__ = [
     "Offer",
     "OneSharePerRound",
     "OpenFloor",
+    "PairingRefused",
     "PeersupportError",
     "PermissionDenied",
     "Phase",
@@ -158,10 +174,13 @@ __all__ = [
     "WrongPhase",
     "__version__",
     "attendance",
+    "buddies",
     "directory",
     "dump_group",
     "events",
+    "feedback",
     "formats",
+    "grouplog",
     "hookimpl",
     "live",
     "load_group",

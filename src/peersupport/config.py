@@ -22,7 +22,10 @@ takes its default)::
 
 Each meeting is a :class:`~peersupport.meetings.Meeting` (``location``,
 ``conference``, ``open`` and ``types`` may be left out); a group without
-meetings is written without the key.
+meetings is written without the key. ``"feedback"`` sets the group's
+:class:`~peersupport.FeedbackForm`, e.g. ``{"questions": ["felt-safe",
+{"id": "pace", "text": "The pace was right."}], "min_answers": 5}``; a group
+with the default form is written without it.
 
 Members are listed in seat order. :func:`dump_group` writes every field, so
 ``load_group(path)`` after ``dump_group(group, path)`` returns an equal group.
@@ -45,6 +48,7 @@ from cattrs.preconf.json import make_converter
 
 from peersupport import formats
 from peersupport.errors import ConfigError
+from peersupport.feedback import DEFAULT_FEEDBACK_FORM, form_from_json, form_to_json
 from peersupport.jsonio import JSONProblem, parse, read_text
 from peersupport.meetings import meeting_to_dict, meetings_from_json
 from peersupport.validate import brief
@@ -75,6 +79,7 @@ class _GroupEntry:
     closed: bool = True
     default_format: str = "sharing-circle"
     meetings: Any = attrs.field(factory=list)
+    feedback: Any = None
 
 
 class _Invalid(ValueError):
@@ -300,6 +305,10 @@ def group_from_dict(data: Any, *, source: str = "group") -> Group:
             problem = f"{brief(meeting.format)} is not an installed format (installed: {installed})"
             raise ConfigError(source, problem, f"meetings[{index}].format")
     try:
+        form = DEFAULT_FEEDBACK_FORM if entry.feedback is None else form_from_json(entry.feedback)
+    except ValueError as exc:
+        raise ConfigError(source, str(exc), "feedback") from None
+    try:
         return Group(
             name=entry.name,
             roles=roles,
@@ -307,6 +316,7 @@ def group_from_dict(data: Any, *, source: str = "group") -> Group:
             closed=entry.closed,
             default_format=entry.default_format,
             meetings=meetings,
+            feedback=form,
         )
     except ValueError as exc:
         raise ConfigError(source, str(exc), "members" if entry.name.strip() else "name") from None
@@ -329,6 +339,8 @@ def group_to_dict(group: Group) -> dict[str, Any]:
     }
     if group.meetings:  # left out when empty: stored versions of old groups stay equal
         data["meetings"] = [meeting_to_dict(m) for m in group.meetings]
+    if group.feedback != DEFAULT_FEEDBACK_FORM:  # the same for the default form
+        data["feedback"] = form_to_json(group.feedback)
     return data
 
 

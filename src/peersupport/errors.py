@@ -34,11 +34,13 @@ __all__ = [
     "ConfigError",
     "ConsentRequired",
     "CrossTalkBlocked",
+    "FeedbackRefused",
     "FormatError",
     "LogError",
     "NotAMember",
     "NotPresent",
     "NotYourTurn",
+    "PairingRefused",
     "PeersupportError",
     "PermissionDenied",
     "PluginError",
@@ -158,6 +160,22 @@ class SessionBusy(ActionRejected):
     """
 
 
+class FeedbackRefused(ActionRejected):
+    """The store refused a member's feedback; nothing was written.
+
+    For example: the session has not ended, they did not attend, they already
+    answered, or the answers do not fit the group's form.
+    """
+
+
+class PairingRefused(ActionRejected):
+    """A buddy offer, request, pairing or its end was refused; nothing was recorded.
+
+    For example: someone acted for another member without being a facilitator,
+    a buddy has no spare capacity, or a member is not in the group.
+    """
+
+
 class PluginError(PeersupportError):
     """A plugin could not be loaded, two plugins claim one name, or a plugin's code failed.
 
@@ -240,21 +258,29 @@ class StoreConflict(StoreError):
     Reload the session from the store (:meth:`peersupport.store.Store.restore`)
     and try the action again, or report the conflict. Nothing was written.
 
+    The same holds for a group's log of group events, and for saving a group
+    version (``log`` says which).
+
     Attributes:
-        session_id: The session appended to.
-        expected: How many events the writer expected the stored log to have.
-        actual: How many it has (``None`` if a second writer created the session).
+        session_id: The session (or group) written to.
+        expected: How many events (or versions) the writer expected to be stored.
+        actual: How many there are (``None`` if a second writer got there first
+            with the same number).
+        log: ``"session"``, ``"group log"`` or ``"group"``.
     """
 
-    def __init__(self, session_id: str, expected: int, actual: int | None) -> None:
+    def __init__(
+        self, session_id: str, expected: int, actual: int | None, *, log: str = "session"
+    ) -> None:
         self.session_id = session_id
         self.expected = expected
         self.actual = actual
+        self.log = log
         if actual is None:
-            problem = f"session {session_id!r} was created by another writer first"
+            problem = f"{log} {session_id!r} was written by another writer first; reload and retry"
         else:
             problem = (
-                f"session {session_id!r} has {actual} stored events, not the {expected} "
+                f"{log} {session_id!r} has {actual} stored events, not the {expected} "
                 "this writer expected: another writer appended first; reload and retry"
             )
         super().__init__(problem)

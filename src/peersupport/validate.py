@@ -18,6 +18,8 @@ The bounds, documented in one place:
   at most :data:`MAX_TIME` (about 3,000 years either side of the epoch).
 * **Counts** (event numbers, versions, rounds): whole numbers from 0 to
   :data:`MAX_COUNT`.
+* **Codes** a group chooses (buddy tags, feedback question ids): 1 to 32
+  lowercase letters, digits and dashes.
 
 Booleans are never accepted as numbers.
 """
@@ -25,6 +27,7 @@ Booleans are never accepted as numbers.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from typing import Any
 
@@ -34,6 +37,7 @@ __all__ = [
     "MAX_SECONDS",
     "MAX_TIME",
     "brief",
+    "check_code",
     "check_count",
     "check_fraction",
     "check_id",
@@ -55,6 +59,7 @@ MAX_COUNT = 2**53
 _BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 _BRIEF = 60
 _MAX_NAME = 100
+_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 def brief(value: Any) -> str:
@@ -117,6 +122,24 @@ def check_name(value: Any, what: str = "a name") -> str:
         raise ValueError(
             f"{what} must be 1 to {_MAX_NAME} printable characters without whitespace, "
             f"got {brief(value)}"
+        )
+    return value
+
+
+def check_code(value: Any, what: str = "a code") -> str:
+    """Return ``value`` if it is a code: 1 to 32 lowercase letters, digits or dashes.
+
+    Codes are what a group chooses from a short list (a tag such as
+    ``lang-es``, a question id such as ``felt-safe``); the bound keeps free text
+    out of logs and answers.
+
+    Raises:
+        ValueError: Naming ``what``.
+    """
+    if type(value) is not str or not _CODE.fullmatch(value):
+        raise ValueError(
+            f"{what} must be a code of 1 to 32 lowercase letters, digits and dashes "
+            f"(e.g. 'lang-es'), got {brief(value)}"
         )
     return value
 

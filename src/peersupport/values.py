@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from peersupport.feedback import DEFAULT_FEEDBACK_FORM, FeedbackForm
 from peersupport.meetings import Meeting
 from peersupport.validate import brief, check_fraction, check_id, check_seconds
 
@@ -266,6 +267,8 @@ class Group:
         meetings: When and where the group meets, week after week (see
             :class:`~peersupport.Meeting`); not part of :meth:`canonical`, so
             adding a meeting leaves the fingerprint, and old logs, as they were.
+        feedback: The form members answer after a session (see
+            :class:`~peersupport.FeedbackForm`); not part of :meth:`canonical` either.
 
     Raises:
         ValueError: If no member is a facilitator or two members share an id.
@@ -281,6 +284,9 @@ class Group:
         default=(),
         converter=_meetings,
         validator=attrs.validators.deep_iterable(attrs.validators.instance_of(Meeting)),
+    )
+    feedback: FeedbackForm = attrs.field(
+        default=DEFAULT_FEEDBACK_FORM, validator=attrs.validators.instance_of(FeedbackForm)
     )
     _by_id: dict[str, tuple[Member, Role]] = attrs.field(
         init=False, repr=False, eq=False, hash=False
@@ -317,7 +323,7 @@ class Group:
     def canonical(self) -> dict[str, Any]:
         """What a session depends on, as plain JSON values: ids, roles, closed, agreement.
 
-        Display names, the group's name and its meetings are left out: they are
+        Display names, the group's name, its meetings and feedback form are left out: they are
         personal or cosmetic, and renaming someone or moving a meeting must not
         orphan the group's logs.
         """

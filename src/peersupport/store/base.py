@@ -31,6 +31,8 @@ from peersupport.engine.log import dumps, load
 from peersupport.engine.restore import restore
 from peersupport.engine.session import Session
 from peersupport.errors import LogError, StoreConflict, StoreError
+from peersupport.store.feedback import Feedback
+from peersupport.store.groupevents import GroupLogs
 from peersupport.store.rows import (
     GROUP_SELECT,
     SCHEMA,
@@ -53,8 +55,12 @@ from peersupport.values import Group
 __all__ = ["Store"]
 
 
-class Store(abc.ABC):
+class Store(GroupLogs, Feedback, abc.ABC):
     """A durable, append-only store of groups, sessions and their events.
+
+    It also keeps each group's log of group events (buddy offers and pairings:
+    :meth:`group_events`, :meth:`append_group_events`) and the anonymous
+    feedback on sessions (:meth:`give_feedback`, :meth:`feedback`).
 
     Every method runs in one transaction of its own: it writes all or nothing.
     Nothing a member said is ever stored: events carry ids, kinds, codes and
@@ -93,13 +99,16 @@ class Store(abc.ABC):
             for statement in SCHEMA:
                 run(statement)
             rows = run("SELECT value FROM ps_meta WHERE key = 'schema'").fetchall()
+            version = {"v": str(SCHEMA_VERSION)}
             if not rows:
-                run("INSERT INTO ps_meta (key, value) VALUES ('schema', :v)", {"v": "1"})
+                run("INSERT INTO ps_meta (key, value) VALUES ('schema', :v)", version)
             elif int(rows[0][0]) > SCHEMA_VERSION:
                 raise StoreError(
                     f"the store has schema version {rows[0][0]}, written by a newer "
                     f"peersupport; this release reads version {SCHEMA_VERSION}"
                 )
+            elif int(rows[0][0]) < SCHEMA_VERSION:  # the new tables were created above
+                run("UPDATE ps_meta SET value = :v WHERE key = 'schema'", version)
 
     # Groups ------------------------------------------------------------------
 
@@ -136,7 +145,7 @@ class Store(abc.ABC):
                     },
                 )
         except Duplicate:
-            raise StoreConflict(group_id, version - 1, None) from None
+            raise StoreConflict(group_id, version - 1, None, log="group") from None
         return GroupRecord(group_id, version, group, saved)
 
     def group(self, group_id: str, version: int | None = None) -> GroupRecord:

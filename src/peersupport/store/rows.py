@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 #: The version of the tables below; a store written by a newer release is refused.
-SCHEMA_VERSION = 1
+#: Version 2 added group events and feedback; a version 1 store gains their tables.
+SCHEMA_VERSION = 2
 #: The tables, as SQL that SQLite and PostgreSQL both run.
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS ps_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -55,6 +56,16 @@ SCHEMA = (
     "REFERENCES ps_sessions (session_id), seq INTEGER NOT NULL, "
     "time DOUBLE PRECISION NOT NULL, kind TEXT NOT NULL, actor TEXT, member TEXT, "
     "data TEXT NOT NULL, PRIMARY KEY (session_id, seq))",
+    "CREATE TABLE IF NOT EXISTS ps_group_events (group_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+    "time DOUBLE PRECISION NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, "
+    "member TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (group_id, seq))",
+    # Feedback: who answered, apart from what was answered (counts; no id, time or order).
+    "CREATE TABLE IF NOT EXISTS ps_feedback_given (session_id TEXT NOT NULL "
+    "REFERENCES ps_sessions (session_id), member_id TEXT NOT NULL, "
+    "PRIMARY KEY (session_id, member_id))",
+    "CREATE TABLE IF NOT EXISTS ps_feedback_counts (session_id TEXT NOT NULL "
+    "REFERENCES ps_sessions (session_id), question TEXT NOT NULL, score INTEGER NOT NULL, "
+    "answers INTEGER NOT NULL, PRIMARY KEY (session_id, question, score))",
 )
 GROUP_SELECT = "SELECT group_id, version, fingerprint, body, saved_at FROM ps_groups"
 SESSION_SELECT = (
