@@ -32,7 +32,7 @@ EXTRAS = {
     "postgres": (("sqlalchemy", "psycopg"), "python3 dev.py test-postgres"),
 }
 #: Documentation pages all of whose examples need the ``sim`` extra.
-SIM_PAGES = ("docs/simulation/",)
+SIM_PAGES = ("docs/simulation/", "docs/running-a-group.md")
 #: Commands in a documentation example that need the ``sim`` extra.
 SIM_COMMANDS = ("peersupport simulate",)
 

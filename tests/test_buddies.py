@@ -305,3 +305,20 @@ def _needs(store: ps.store.Store, newcomer: str) -> tuple[str, ...]:
     """The needs of a newcomer's latest request, from the stored group log."""
     requests = [e for e in store.group_events("g") if e.kind is K.BUDDY_REQUESTED]
     return next(e.data["needs"] for e in reversed(requests) if e.member == newcomer)  # type: ignore[return-value]
+
+
+def test_a_store_of_schema_1_gains_the_group_log_and_feedback_tables(tmp_path):
+    """A store written before group events and feedback opens, and is upgraded, as it was."""
+    path = tmp_path / "old.db"
+    with ps.store.SqliteStore(path) as store:
+        store.save_group("g", buddy_group())
+        with store.transaction() as run:
+            for table in ("ps_group_events", "ps_feedback_given", "ps_feedback_counts"):
+                run(f"DROP TABLE {table}")
+            run("UPDATE ps_meta SET value = '1' WHERE key = 'schema'")
+    with ps.store.SqliteStore(path) as store:
+        with store.transaction(write=False) as run:
+            assert run("SELECT value FROM ps_meta WHERE key = 'schema'").fetchall()[0][0] == "2"
+        assert store.group("g").group == buddy_group()
+        ps.Buddies(store, "g").offer("al")
+        assert [e.kind for e in store.group_events("g")] == [K.BUDDY_OFFERED]

@@ -22,6 +22,7 @@ from peersupport import (
     report,
     research,
     store,
+    trends,
     validate,
 )
 from peersupport.buddies import Buddies
@@ -188,5 +189,6 @@ __all__ = [
     "report",
     "research",
     "store",
+    "trends",
     "validate",
 ]

@@ -21,7 +21,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from peersupport import __version__, directory_cli, formats
+from peersupport import __version__, directory_cli, formats, group_cli
 from peersupport import events as event_log
 from peersupport.config import dump_group, load_group
 from peersupport.demo import demo_session, run_demo
@@ -150,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
         add_arguments(simulate)
     web_cli.add_arguments(commands.add_parser("serve", help=web_cli.HELP, description=web_cli.HELP))
     directory_cli.add_arguments(commands.add_parser("directory", help=directory_cli.HELP))
+    for name, text in group_cli.COMMANDS.items():
+        group_cli.add_arguments(name, commands.add_parser(name, help=text))
     return parser
 
 
@@ -360,6 +362,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "simulate": _cmd_simulate,
     "serve": web_cli.run,
     "directory": directory_cli.run,
+    **dict.fromkeys(group_cli.COMMANDS, group_cli.run),
 }
 
 

@@ -17,7 +17,9 @@ fails (it cannot load, two plugins claim one name, or its rule or turn policy
 raises something other than a refusal) raises :class:`PluginError` naming the
 plugin and what failed; the session is unchanged. An event store
 (:mod:`peersupport.store`) raises :class:`StoreError`, and
-:class:`StoreConflict` when another writer appended to a session first.
+:class:`StoreConflict` when another writer appended to a session first. Buddy
+pairing (:class:`PairingRefused`) and feedback (:class:`FeedbackRefused`) refuse
+an action as a session does: who, what and which rule, and nothing recorded.
 """
 
 from __future__ import annotations
