@@ -1,12 +1,10 @@
 """The ``peersupport`` command line.
 
-Subcommands: ``demo`` (a seeded sharing circle, optionally saved for
-``replay``), ``formats`` (what is installed), ``show`` (a format's phases and
-transitions), ``diagram`` (a format's mermaid chart), ``replay`` (a session
-rebuilt from its event log and re-enacted), ``upgrade`` (a log of an older
-version rewritten for this one), ``simulate`` (fairness metrics of many
-simulated sessions; needs the ``sim`` extra) and ``directory`` (a Meeting Guide
-feed and calendar files of groups' meetings).
+Subcommands: ``demo`` (a seeded sharing circle, optionally saved for ``replay``),
+``formats``, ``show`` and ``diagram`` (installed formats), ``replay`` and
+``upgrade`` (event logs), ``simulate`` (``sim`` extra), ``serve`` (the web room),
+``directory`` (meeting feeds, calendars), ``export`` (research) and
+``attendance``, ``trends``, ``buddies`` (a stored group across weeks).
 
 Bad input (an unknown format, a malformed file, a bad option value) prints one
 line ``peersupport: error: ...`` on stderr and exits with status 2.
@@ -21,7 +19,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from peersupport import __version__, directory_cli, formats, group_cli
+from peersupport import __version__, directory_cli, formats, group_cli, research_cli
 from peersupport import events as event_log
 from peersupport.config import dump_group, load_group
 from peersupport.demo import demo_session, run_demo
@@ -149,7 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     else:
         add_arguments(simulate)
     web_cli.add_arguments(commands.add_parser("serve", help=web_cli.HELP, description=web_cli.HELP))
-    directory_cli.add_arguments(commands.add_parser("directory", help=directory_cli.HELP))
+    for name, module in (("directory", directory_cli), ("export", research_cli)):
+        module.add_arguments(commands.add_parser(name, help=module.HELP))
     for name, text in group_cli.COMMANDS.items():
         group_cli.add_arguments(name, commands.add_parser(name, help=text))
     return parser
@@ -362,6 +361,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "simulate": _cmd_simulate,
     "serve": web_cli.run,
     "directory": directory_cli.run,
+    "export": research_cli.run,
     **dict.fromkeys(group_cli.COMMANDS, group_cli.run),
 }
 

@@ -30,7 +30,7 @@ import hmac
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -39,7 +39,10 @@ from peersupport.engine.kinds import KINDS, Field
 from peersupport.engine.log import dumps
 from peersupport.values import Group
 
-__all__ = ["Manifest", "ResearchExport", "pseudonym", "research_export"]
+if TYPE_CHECKING:
+    from peersupport.store.base import Store
+
+__all__ = ["Manifest", "ResearchExport", "pseudonym", "research_export", "store_export"]
 
 #: Bytes of the HMAC kept in a pseudonym (64 bits: 16 hex digits).
 PSEUDONYM_BYTES = 8
@@ -134,8 +137,9 @@ class ResearchExport:
 class _Session:
     """Pseudonymises one session's events."""
 
-    def __init__(self, exporter: _Exporter, events: Sequence[Event]) -> None:
+    def __init__(self, exporter: _Exporter, group: Group, events: Sequence[Event]) -> None:
         self.x = exporter
+        self.group = group
         salt = hashlib.sha256(dumps(events).encode("utf-8")).digest()
         self.visitor_key = hmac.new(exporter.key, b"visitors\0" + salt, hashlib.sha256).digest()
         self.shift = events[0].time if exporter.shift_times and events else 0.0
@@ -143,7 +147,7 @@ class _Session:
     def id(self, value: str) -> str | None:
         """The pseudonym of a member or visitor id (``None``: a dropped visitor)."""
         x = self.x
-        if x.group.role_of(value) is not None:
+        if self.group.role_of(value) is not None:
             name = pseudonym(x.key, value)
             x.members.add(name)
             return name
@@ -165,7 +169,7 @@ class _Session:
             ids = [self.id(v) for v in value if isinstance(v, str)]
             return True, [v for v in ids if v is not None]
         if free and isinstance(value, str):
-            known = self.x.group.role_of(value) is not None
+            known = self.group.role_of(value) is not None
             if not known:
                 self.x.dropped_values += 1
                 return False, None
@@ -199,7 +203,6 @@ class _Session:
 
 @attrs.define
 class _Exporter:
-    group: Group
     key: bytes
     drop_visitors: bool
     shift_times: bool
@@ -209,7 +212,7 @@ class _Exporter:
 
 def research_export(
     logs: Iterable[Sequence[Event]],
-    group: Group,
+    group: Group | Sequence[Group],
     *,
     key: bytes,
     visitors: Literal["pseudonymise", "drop"] = "pseudonymise",
@@ -219,7 +222,9 @@ def research_export(
 
     Args:
         logs: The sessions' event logs (e.g. from :func:`peersupport.events.load`).
-        group: The group they ran with (to tell members from visitors).
+        group: The group they ran with (to tell members from visitors), or one
+            group per log: the group version each ran under (as
+            :func:`store_export` passes them).
         key: The group's secret key, at least 16 bytes (e.g. ``secrets.token_bytes(32)``,
             kept by the group and never given to the researcher).
         visitors: ``"pseudonymise"`` each visitor per session, or ``"drop"`` them with
@@ -230,18 +235,22 @@ def research_export(
         The exported sessions and their manifest.
 
     Raises:
-        ValueError: If the key is shorter than 16 bytes, or ``visitors`` is unknown.
+        ValueError: If the key is shorter than 16 bytes, ``visitors`` is unknown,
+            or there is not one group per log.
     """
     if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
         raise ValueError(f"a research export needs a secret key of at least {MIN_KEY_BYTES} bytes")
     if visitors not in ("pseudonymise", "drop"):
         raise ValueError(f"visitors must be 'pseudonymise' or 'drop', got {visitors!r}")
-    exporter = _Exporter(group, key, visitors == "drop", shift_times)
+    exporter = _Exporter(key, visitors == "drop", shift_times)
+    logs = [list(log) for log in logs]
+    groups = [group] * len(logs) if isinstance(group, Group) else list(group)
+    if len(groups) != len(logs):
+        raise ValueError(f"{len(logs)} logs but {len(groups)} groups: give one group per log")
     sessions: list[tuple[Event, ...]] = []
     dropped = 0
-    for log in logs:
-        events = list(log)
-        session = _Session(exporter, events)
+    for events, its_group in zip(logs, groups, strict=True):
+        session = _Session(exporter, its_group, events)
         out: list[Event] = []
         for event in events:
             new = session.event(event, len(out))
@@ -260,3 +269,32 @@ def research_export(
         times="shifted: each session opens at 0" if shift_times else "as logged",
     )
     return ResearchExport(tuple(sessions), manifest)
+
+
+def store_export(
+    store: Store,
+    group_id: str,
+    *,
+    key: bytes,
+    visitors: Literal["pseudonymise", "drop"] = "pseudonymise",
+    shift_times: bool = False,
+) -> ResearchExport:
+    """Pseudonymise a stored group's ended sessions, oldest first, as :func:`research_export`.
+
+    Each session is exported with the group version it ran under, so a member
+    who has since left is still a member (with their pseudonym) in their sessions.
+    Sessions still running are left out.
+
+    Raises:
+        StoreError: If the group is not stored.
+        ValueError: As :func:`research_export`.
+    """
+    store.group(group_id)
+    records = [r for r in store.sessions(group_id) if r.ended]
+    return research_export(
+        [store.events(r.session_id) for r in records],
+        [store.group(group_id, r.group_version).group for r in records],
+        key=key,
+        visitors=visitors,
+        shift_times=shift_times,
+    )

@@ -47,7 +47,7 @@ from peersupport.sim.behaviour import (
 )
 from peersupport.sim.conditions import Condition, grid, replicate_seed
 from peersupport.sim.group import DEFAULT_AGREEMENT, Facilitator
-from peersupport.sim.logs import RealMember, log_metrics, log_tables
+from peersupport.sim.logs import RealMember, log_metrics, log_tables, store_tables
 from peersupport.sim.metrics import (
     MEMBER_COLUMNS,
     SESSION_COLUMNS,
@@ -93,6 +93,7 @@ __all__ = [
     "replicate_seed",
     "session_metrics",
     "simulate",
+    "store_tables",
     "summarize",
     "sweep",
     "top_share",

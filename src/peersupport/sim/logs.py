@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pandas as pd
 
+from peersupport import formats
 from peersupport.engine.events import Event, EventKind
 from peersupport.engine.format import Format
 from peersupport.engine.session import Session
 from peersupport.sim.metrics import MEMBER_COLUMNS, SESSION_COLUMNS, collect
 from peersupport.values import Group, Role
 
-__all__ = ["RealMember", "log_metrics", "log_tables", "participants"]
+if TYPE_CHECKING:
+    from peersupport.store.base import Store
+
+__all__ = ["RealMember", "log_metrics", "log_tables", "participants", "store_tables"]
 
 #: Roles whose members are measured: those who take turns as participants.
 MEASURED = frozenset({Role.MEMBER, Role.NEWCOMER})
@@ -118,4 +122,42 @@ def log_tables(
     return (
         pd.DataFrame(sessions, columns=["session", "opened_at", *SESSION_COLUMNS]),
         pd.DataFrame(members, columns=["session", *MEMBER_COLUMNS]),
+    )
+
+
+def store_tables(store: Store, group_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The session and member tables of a stored group's ended sessions, oldest first.
+
+    Each session is measured with the group version and the format it ran
+    under, as :func:`log_metrics` measures one log; sessions still running are
+    left out.
+
+    Returns:
+        ``(sessions, members)`` as :func:`log_tables` gives them, with each
+        session's ``session_id``, ``format`` and ``group_version`` after its number.
+
+    Raises:
+        StoreError: If the group is not stored.
+        LogError: If a stored log does not restore with its group version.
+    """
+    store.group(group_id)
+    sessions: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+    ended = [r for r in store.sessions(group_id) if r.ended]
+    for number, record in enumerate(ended):
+        group = store.group(group_id, record.group_version).group
+        events = store.events(record.session_id)
+        metrics, rows = log_metrics(group, formats.get(record.format), events)
+        about = {
+            "session": number,
+            "session_id": record.session_id,
+            "format": record.format,
+            "group_version": record.group_version,
+        }
+        sessions.append({**about, "opened_at": record.opened_at, **metrics})
+        members += [{**about, **row} for row in rows]
+    head = ["session", "session_id", "format", "group_version"]
+    return (
+        pd.DataFrame(sessions, columns=[*head, "opened_at", *SESSION_COLUMNS]),
+        pd.DataFrame(members, columns=[*head, *MEMBER_COLUMNS]),
     )
