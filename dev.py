@@ -275,7 +275,14 @@ def main(argv: list[str]) -> int:
         return build_site(*rest) or run(PY, ROOT / "scripts" / "check_api_docs.py", "site")
     if task == "test-browser":  # the extra is installed: nothing may skip
         os.environ["PEERSUPPORT_NO_SKIP"] = "1"
-        browser = ("-m", "browser or web", *rest, "tests/browser", "tests/test_web.py")
+        browser = (
+            "-m",
+            "browser or web",
+            *rest,
+            "tests/browser",
+            "tests/test_web.py",
+            "tests/test_web_group.py",
+        )
         return build_site() or run(PY, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *browser)
     failed = 0
     for cmd in (

@@ -1,6 +1,9 @@
 """The web meeting room (the ``web`` extra): ``peersupport serve``.
 
 A facilitator starts a session for a group and gets one join link per member.
+Every member also has their own home page of the group (its weekly meetings, a
+Join link into a session running now, the feedback form after a session) and
+facilitators an attendance view (see :mod:`peersupport.web.app` for the pages).
 Each person's page shows who holds the floor, whose turn is next, the round,
 the share timer with its warning and overtime, who has not had a turn yet, the
 agreement, and the buttons their role allows; the engine judges every press and

@@ -2,10 +2,21 @@
 
 Pages (``TOKEN`` is a person's join token, see :mod:`peersupport.web.links`):
 
-- ``GET /g/GROUP/TOKEN``: a facilitator's page for a group: start a session.
+- ``GET /g/GROUP/TOKEN``: a member's home page for a group: its weekly meetings,
+  a Join link to each session running now, and feedback forms to answer; a
+  facilitator also starts sessions there (``POST``), finds past sessions' join
+  links and hands out everyone's own link to this page.
+- ``GET /g/GROUP/TOKEN/attendance``: a facilitator's attendance view: attendance
+  and k-anonymous feedback per session, a check-in list, the group's size over
+  time, buddy pairings.
 - ``GET /s/SESSION/TOKEN/links``: a facilitator's list of everyone's join links.
-- ``GET /s/SESSION/TOKEN``: the room, as that person sees it.
+- ``GET /s/SESSION/TOKEN``: the room, as that person sees it (once the session
+  has ended, with a link to the feedback form).
 - ``WS /s/SESSION/TOKEN/ws``: the room's live updates and the person's actions.
+- ``GET /s/SESSION/TOKEN/feedback``: the feedback form after the session, for
+  those who attended; ``POST`` answers it, once.
+
+The group's pages and the feedback form are in :mod:`peersupport.web.grouppages`.
 
 An unknown or altered link gets 403. Every session is owned by one
 :class:`~peersupport.live.LiveSession`, started on first use, restored from the
@@ -21,12 +32,11 @@ import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -36,6 +46,7 @@ from peersupport.clock import Clock, SystemClock
 from peersupport.errors import StoreError
 from peersupport.live import LiveSession
 from peersupport.store.base import Store
+from peersupport.web.grouppages import GroupPages
 from peersupport.web.links import Links
 from peersupport.web.socket import collect_garbage, perform, serve_socket
 from peersupport.web.view import phase_diagram, room_view
@@ -168,42 +179,6 @@ def create_app(
             return None
         return (live, member) if member in live.session.group else None
 
-    async def group_page(request: Request) -> Response:
-        gid, token = request.path_params["group"], request.path_params["token"]
-        member = links.member(f"group:{gid}", token)
-        try:
-            group = (await asyncio.to_thread(store.group, gid)).group
-        except StoreError:
-            return forbidden()
-        role = None if member is None else group.role_of(member)
-        if member is None or role is None or not role.facilitates:
-            return forbidden()
-        if request.method == "POST":
-            form = parse_qs((await request.body()).decode("utf-8", "replace"))
-            chosen = (form.get("format") or [group.default_format])[0]
-            if chosen not in formats.names():
-                return HTMLResponse(f"unknown format {chosen!r}", status_code=400)
-            sid = await rooms.create(gid, chosen)
-            url = request.url_for("links", session=sid, token=links.token(f"session:{sid}", member))
-            return RedirectResponse(str(url), status_code=303)
-        sessions = await asyncio.to_thread(store.sessions, gid)
-        page = _templates.get_template("group.html").render(
-            group=group,
-            formats=formats.names(),
-            sessions=[
-                (
-                    s,
-                    request.url_for(
-                        "links",
-                        session=s.session_id,
-                        token=links.token(f"session:{s.session_id}", member),
-                    ),
-                )
-                for s in reversed(sessions)
-            ],
-        )
-        return HTMLResponse(page)
-
     async def links_page(request: Request) -> Response:
         admitted = await admit(request.path_params)
         if admitted is None:
@@ -239,6 +214,7 @@ def create_app(
             view=view,
             diagram=phase_diagram(session.format),
             socket=request.url_for("socket", **request.path_params).path,
+            feedback=request.url_for("feedback", **request.path_params),
         )
         return HTMLResponse(page)
 
@@ -261,7 +237,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/", lambda _r: HTMLResponse(_templates.get_template("index.html").render())),
-            Route("/g/{group}/{token}", group_page, methods=["GET", "POST"]),
+            *GroupPages(store, links, rooms, _templates).routes(),
             Route("/s/{session}/{token}/links", links_page, name="links"),
             Route("/s/{session}/{token}", room_page, name="room"),
             WebSocketRoute("/s/{session}/{token}/ws", socket, name="socket"),

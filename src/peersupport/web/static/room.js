@@ -51,6 +51,7 @@
     });
     const facilitates = state.me.role === "facilitator" || state.me.role === "co-facilitator";
     $("facilitation").hidden = !facilitates || state.status === "ended";
+    $("feedback-link").hidden = state.status !== "ended";
     const target = $("target");
     const chosen = target.value;
     target.replaceChildren(...state.present.map((p) => new Option(p.name, p.id)));
