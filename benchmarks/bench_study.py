@@ -68,7 +68,13 @@ LIMITS = tuple(
 )
 MEAN_SHARE, SIGMA, MAX_SHARE = 90.0, 0.5, 180.0
 IMPLS = ("engine", "mesa", "sim", "bare")
-RATIOS = (("engine", "mesa"), ("sim", "mesa"), ("engine", "sim"), ("bare", "engine"), ("bare", "mesa"))
+RATIOS = (
+    ("engine", "mesa"),
+    ("sim", "mesa"),
+    ("engine", "sim"),
+    ("bare", "engine"),
+    ("bare", "mesa"),
+)
 
 
 Counts, Times = Sequence[int], Sequence[float]
