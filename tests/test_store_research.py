@@ -16,6 +16,11 @@ KEY = b"k" * 32
 @pytest.fixture
 def history(store: ps.store.Store) -> ps.store.Store:
     """Open group 'g': s1 with visitor vi and cy; cy removed; s2 ended; s3 still running."""
+    return stored_history(store)
+
+
+def stored_history(store: ps.store.Store) -> ps.store.Store:
+    """Fill ``store`` as :func:`history` describes."""
     group = make_group(closed=False)
     store.save_group("g", group)
     clock = ps.ManualClock(T0)
@@ -64,8 +69,10 @@ def test_one_group_per_log_or_a_clear_error(history):
 
 
 @pytest.mark.sim
-def test_store_tables_measure_each_session_as_log_metrics_does(history):
+def test_store_tables_measure_each_session_as_log_metrics_does(tmp_path):
     from peersupport import sim
+
+    history = stored_history(ps.store.SqliteStore(tmp_path / "s.db"))  # SQLite: a sim-only run
 
     sessions, members = sim.store_tables(history, "g")
     assert list(sessions["session_id"]) == ["s1", "s2"]

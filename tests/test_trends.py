@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
+from pathlib import Path
 
 import attrs
 import pytest
@@ -43,6 +45,13 @@ def week(store: ps.store.Store, sid: str, number: int, present: set[str]) -> lis
     ]
     store.import_jsonl(events, session_id=sid, group_id="g")
     return events
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ps.store.Store]:
+    """A SQLite store (the store's own tests cover PostgreSQL; this module needs the sim extra)."""
+    with ps.store.SqliteStore(tmp_path / "trends.db") as opened:
+        yield opened
 
 
 @pytest.fixture
