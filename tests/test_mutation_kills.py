@@ -267,7 +267,8 @@ def test_the_kinds_that_may_happen_while_paused() -> None:
     (``ps.events.KindSpec.while_paused``.) The engine refuses floor actions while
     paused and resumes only a paused session (the ``paused`` check,
     docs/reference/index.md); people still arrive, consent and leave, and a paused
-    session can end (tests/test_session.py). Deadlines never fall due while paused
+    session can end (tests/test_session.py); a point of process may be raised and
+    handled (tests/test_hands.py). Deadlines never fall due while paused
     (the kit's ``[deadlines]`` invariant). The kit's model reads the table for
     actions; ``opened`` and ``rule_notice`` (engine events that are never checked
     against it) are left out. Kills ``kinds._spec`` letting every kind happen while
@@ -276,7 +277,8 @@ def test_the_kinds_that_may_happen_while_paused() -> None:
     kinds = ps.events.KINDS
     acted = {k.value for k, spec in kinds.items() if spec.actors - {ps.events.Actor.ENGINE}}
     paused = {k.value for k, spec in kinds.items() if spec.while_paused}
-    assert paused & acted == {"arrived", "consented", "left", "resumed", "ended"}
+    points = {"point_raised", "point_acknowledged", "point_resolved"}  # any time (docs/concepts)
+    assert paused & acted == {"arrived", "consented", "left", "resumed", "ended", *points}
     deadlines = (ps.EventKind.TIME_WARNING, ps.EventKind.OVERTIME, ps.EventKind.PHASE_TIME_UP)
     assert not any(kinds[kind].while_paused for kind in deadlines)
 

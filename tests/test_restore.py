@@ -150,11 +150,14 @@ class TestExactRestore:
         restored = ps.Session.restore(group, circle, circle_session.events)
         assert restored.state == circle_session.state
         assert restored.events == circle_session.events
+        queue = {k for k in K if k.value.startswith(("hand", "point"))}  # tests/test_hands.py
         assert set(K) - {e.kind for e in circle_session.events} == {
             K.INTERJECTED,
             K.CALLED_ON,
             K.RULE_NOTICE,
+            *queue,
         }
+        assert len(queue) == 7
 
     def test_circle_verifies(self, circle_session, group, circle):
         """Re-enacting the circle's log through today's checks records the same log."""

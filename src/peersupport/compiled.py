@@ -30,10 +30,12 @@ COMPILED_MODULES = (
     "peersupport.engine.facilitation",
     "peersupport.engine.floor",
     "peersupport.engine.fold",
+    "peersupport.engine.hands",
     "peersupport.engine.ledger",
     "peersupport.engine.policies",
     "peersupport.engine.presence",
     "peersupport.engine.rules",
+    "peersupport.engine.turnpolicy",
     "peersupport.engine.turns",
     "peersupport.sim.driver",
 )

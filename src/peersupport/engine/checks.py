@@ -36,13 +36,18 @@ __all__ = [
     "FACILITATOR_ONLY_ACTION",
     "MEMBER_ID",
     "ONE_ACTION_AT_A_TIME",
+    "ONE_HAND_EACH",
     "ONE_VOICE_AT_A_TIME",
     "PAUSED",
+    "POINT_OF_PROCESS",
     "PRESENT",
+    "QUEUE_POSITION",
+    "RAISED_HANDS",
     "ROUNDS",
     "ROUND_CLOSED",
     "ROUND_COMPLETE",
     "SESSION_ENDED",
+    "SHARES_PER_PHASE",
     "VISITOR_ROLE",
     "facilitator",
     "facilitator_id",
@@ -71,12 +76,17 @@ ROUND_CLOSED: Final = "round-closed"
 ROUND_COMPLETE: Final = "round-complete"
 CHART: Final = "chart"
 CALL_ON_OTHERS: Final = "call-on-others"
+RAISED_HANDS: Final = "raised-hands"
+ONE_HAND_EACH: Final = "one-hand-each"
+QUEUE_POSITION: Final = "queue-position"
+SHARES_PER_PHASE: Final = "shares-per-phase"
+POINT_OF_PROCESS: Final = "point-of-process"
 
 #: Every check of the engine, by id, with what it refuses.
 CHECKS: Final[Mapping[str, str]] = {
     SESSION_ENDED: "no action after the session ended",
-    PAUSED: "no floor action (share, pass, call on, move on, amend) while the session is "
-    "paused, and resume only a paused session",
+    PAUSED: "no floor action (share, pass, call on, a hand raised, lowered or moved, move on, "
+    "amend) while the session is paused, and resume only a paused session",
     CLOSED_GROUP: "a closed group refuses people who are not in it",
     PRESENT: "who acts, and whom they act on, must be present (and arrive only once)",
     MEMBER_ID: "a visitor's id must be a valid id (see peersupport.validate)",
@@ -93,6 +103,12 @@ CHECKS: Final[Mapping[str, str]] = {
     ROUND_COMPLETE: "a round phase ends only when its round is complete (or closed)",
     CHART: "the format's chart has no such transition",
     CALL_ON_OTHERS: "a speaker names someone else as the next",
+    RAISED_HANDS: "hands are raised, moved and cleared only in a phase with a queue",
+    ONE_HAND_EACH: "one entry in the queue per person; only a raised hand is lowered or moved",
+    QUEUE_POSITION: "a hand moves to a position in the queue other than its own",
+    SHARES_PER_PHASE: "nobody raises a hand again who shared the phase's most shares",
+    POINT_OF_PROCESS: "one point of process each, acknowledged before it is resolved, "
+    "resolved or taken to an amendment",
 }
 
 _OPEN: Final = SessionStatus.OPEN

@@ -35,6 +35,10 @@ class FloorState:
             member (seat order, a member called on or tagged); ``None`` while
             someone holds the floor.
         complete: Whether everyone in the round has had their turn (or it was closed).
+        hands: The queue of raised hands in a phase that has one, in the order the
+            floor will be offered (the head first).
+        points: Members with a point of process not yet resolved, in the order raised.
+        acknowledged: Those of ``points`` the facilitator has acknowledged.
     """
 
     holder: str | None
@@ -51,6 +55,9 @@ class FloorState:
     over: bool
     offered_to: str | None
     complete: bool
+    hands: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()
+    acknowledged: frozenset[str] = frozenset()
 
 
 class Floor:
@@ -74,17 +81,22 @@ class Floor:
         closed: Whether the facilitator closed the round early.
         called: Who was called on or tagged and has not yet taken their turn.
         last: Who last shared or passed in this phase (``None`` at its start).
+        hands: The queue of raised hands (the head first); empty without a queue.
+        points: Pending points of process: member -> acknowledged yet.
     """
 
     __slots__ = (
         "called",
         "closed",
         "had_turn",
+        "hand_keys",
+        "hands",
         "holder",
         "last",
         "order",
         "over",
         "passed",
+        "points",
         "round",
         "skipped",
         "started",
@@ -104,6 +116,11 @@ class Floor:
         self.closed = False
         self.called: str | None = None
         self.last: str | None = None
+        self.hands: list[str] = []
+        self.points: dict[str, bool] = {}
+        #: The engine's memo of each waiting member's order key (it cannot change
+        #: while they wait: sharing takes them off the queue); not part of the state.
+        self.hand_keys: dict[str, tuple[float, ...]] = {}
 
     def save(self) -> tuple[object, ...]:
         """The round's state, for :meth:`restore` (the engine tries a roll-over on it)."""
@@ -177,4 +194,7 @@ class Floor:
             over=self.over,
             offered_to=offered_to,
             complete=self.complete(),
+            hands=tuple(self.hands),
+            points=tuple(self.points),
+            acknowledged=frozenset(m for m, seen in self.points.items() if seen),
         )

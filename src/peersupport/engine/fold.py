@@ -19,7 +19,7 @@ from typing import Final
 from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.floor import Floor
 from peersupport.engine.format import Format, PhaseSpec
-from peersupport.engine.kinds import KINDS
+from peersupport.engine.kinds import KINDS, POINT_OUTCOMES
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import FACILITATING, Group, Role
 
@@ -213,6 +213,8 @@ class LiveState:
             floor.order.remove(member)
         if floor.called == member:
             floor.called = None
+        if member in floor.hands:
+            floor.hands.remove(member)
 
     def _on_consented(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
@@ -229,6 +231,7 @@ class LiveState:
         self.phase_shares = {}
         self.phase_speaking = {}
         self.floor.last = None
+        self.floor.hands = []
         if self.phase.rounds:
             self.floor.new_round(1, self.round_order())
         else:
@@ -271,6 +274,8 @@ class LiveState:
         floor.last = member
         if self.phase.rounds and member is not None:
             floor.had_turn.add(member)
+        if member in floor.hands:
+            floor.hands.remove(member)
 
     def _on_share_ended(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
@@ -285,6 +290,8 @@ class LiveState:
         floor.called = None
         floor.last = member
         self.passes[member] = self.passes.get(member, 0) + 1
+        if member in floor.hands:
+            floor.hands.remove(member)
 
     def _on_interjected(self, time: float, member: str | None, data: EventData) -> None:
         self.interjections += 1
@@ -324,6 +331,53 @@ class LiveState:
         if holder is not None:
             self._end_share(holder, data)
         self.status = _ENDED
+
+    def _place(self, member: str | None, data: EventData, more: int) -> tuple[str, int]:
+        assert member is not None
+        position = data["position"]
+        assert isinstance(position, int)
+        if not 0 <= position <= len(self.floor.hands) - more:
+            raise ValueError(f"position {position} is not in the queue")
+        return member, position
+
+    def _on_hand_raised(self, time: float, member: str | None, data: EventData) -> None:
+        member, position = self._place(member, data, 0)
+        if member in self.floor.hands or member not in self.present:
+            raise ValueError(f"{member} cannot raise a hand: already raised, or not present")
+        self.floor.hands.insert(position, member)
+
+    def _on_hand_lowered(self, time: float, member: str | None, data: EventData) -> None:
+        if member not in self.floor.hands:
+            raise ValueError(f"{member}'s hand is not raised")
+        self.floor.hands.remove(member)
+
+    def _on_hand_moved(self, time: float, member: str | None, data: EventData) -> None:
+        member, position = self._place(member, data, 1)
+        self._on_hand_lowered(time, member, data)
+        self.floor.hands.insert(position, member)
+
+    def _on_hands_cleared(self, time: float, member: str | None, data: EventData) -> None:
+        self.floor.hands = []
+
+    def _on_point_raised(self, time: float, member: str | None, data: EventData) -> None:
+        assert member is not None
+        if member in self.floor.points:
+            raise ValueError(f"{member} has a point of process pending")
+        self.floor.points[member] = False
+
+    def _on_point_acknowledged(self, time: float, member: str | None, data: EventData) -> None:
+        assert member is not None
+        if self.floor.points.get(member) is not False:
+            raise ValueError(f"{member} has no point of process waiting to be acknowledged")
+        self.floor.points[member] = True
+
+    def _on_point_resolved(self, time: float, member: str | None, data: EventData) -> None:
+        assert member is not None
+        if self.floor.points.get(member) is not True:
+            raise ValueError(f"{member} has no acknowledged point of process")
+        if data["outcome"] not in POINT_OUTCOMES:
+            raise ValueError(f"a point of process ends {' or '.join(POINT_OUTCOMES)}")
+        del self.floor.points[member]
 
 
 #: The fold's step for each kind (every kind in :data:`KINDS` has one).

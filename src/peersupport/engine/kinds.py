@@ -13,12 +13,14 @@ import enum
 from collections.abc import Mapping
 from types import SimpleNamespace
 
-import attrs
+from peersupport.engine.kindspec import Actor, Field, KindSpec, Need
+from peersupport.engine.kindspec import spec as _spec
 
 __all__ = [
     "KINDS",
     "K",
     "LOG_VERSION",
+    "POINT_OUTCOMES",
     "Actor",
     "DataValue",
     "EventKind",
@@ -32,6 +34,10 @@ DataValue = str | int | float | bool | None | tuple[str, ...]
 
 LOG_VERSION = 2
 """Version of the log format written by this release; ``opened`` records it as ``"log"``."""
+
+POINT_OUTCOMES = ("resolved", "amendment")
+"""How a point of process is closed (``point_resolved``'s ``outcome``): resolved in the
+session, or taken to an amendment of the agreement."""
 
 
 class EventKind(enum.StrEnum):
@@ -59,6 +65,13 @@ class EventKind(enum.StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     ENDED = "ended"
+    HAND_RAISED = "hand_raised"
+    HAND_LOWERED = "hand_lowered"
+    HAND_MOVED = "hand_moved"
+    HANDS_CLEARED = "hands_cleared"
+    POINT_RAISED = "point_raised"
+    POINT_ACKNOWLEDGED = "point_acknowledged"
+    POINT_RESOLVED = "point_resolved"
 
 
 K = SimpleNamespace(**EventKind.__members__)
@@ -69,112 +82,7 @@ several times a plain attribute; the engine reads kinds on every action.
 """
 
 
-class Actor(enum.Enum):
-    """Who records an event of a kind."""
-
-    #: The member themself, or a facilitator acting for them (``by=``).
-    MEMBER = "member"
-    #: A present facilitator.
-    FACILITATOR = "facilitator"
-    #: The engine: no actor (deadlines, automatic roll-overs, notices, ``opened``).
-    ENGINE = "engine"
-
-
-class Need(enum.Enum):
-    """Whether an event of a kind names a member."""
-
-    #: It always concerns one member (``event.member`` is an id).
-    MEMBER = "a member"
-    #: It never does (``event.member`` is ``None``).
-    NOBODY = "nobody"
-    #: It may (a rule notice names the member of the event it follows, if any).
-    MAYBE = "maybe"
-
-
-class Field(enum.Enum):
-    """The type of one value in an event's data."""
-
-    ID = "an id"
-    IDS = "a list of ids"
-    NAME = "a name (phase, format, role, rule or chart event)"
-    FINGERPRINT = "a fingerprint"
-    SECONDS = "seconds"
-    TIME = "a time"
-    COUNT = "a whole number"
-    FLAG = "true or false"
-    FRACTION = "a fraction"
-    SETTING = "an agreement setting"
-    ANY = "a number, flag, id or list of ids"
-
-
-@attrs.frozen
-class KindSpec:
-    """What one kind of event is.
-
-    Attributes:
-        kind: The kind.
-        actors: Who may record it.
-        member: Whether it names a member.
-        action: The :class:`~peersupport.Session` method that records it with an
-            actor (``None``: only the engine records it).
-        hook: The lifecycle hook told about it (``None``: only ``event_recorded``).
-        data: Keys its data must have, with their types.
-        optional: Keys its data may have, with their types.
-        settings: Whether agreement settings may appear as further keys.
-        open_data: Whether any further keys may appear (a rule's own notice data).
-        moves_deadline: Whether it can change the next deadline.
-        while_paused: Whether it may happen while the session is paused.
-        summary: One line on what it records, for docs and reports.
-    """
-
-    kind: EventKind
-    actors: frozenset[Actor]
-    member: Need
-    action: str | None
-    hook: str | None
-    data: Mapping[str, Field]
-    optional: Mapping[str, Field]
-    settings: bool
-    open_data: bool
-    moves_deadline: bool
-    while_paused: bool
-    summary: str
-
-
 _M, _F, _E = Actor.MEMBER, Actor.FACILITATOR, Actor.ENGINE
-
-
-def _spec(
-    kind: EventKind,
-    actors: tuple[Actor, ...],
-    action: str | None,
-    hook: str | None,
-    summary: str,
-    *,
-    data: Mapping[str, Field] | None = None,
-    optional: Mapping[str, Field] | None = None,
-    settings: bool = False,
-    open_data: bool = False,
-    moves_deadline: bool = True,
-    while_paused: bool = False,
-    member: Need = Need.MEMBER,
-) -> KindSpec:
-    return KindSpec(
-        kind,
-        frozenset(actors),
-        member,
-        action,
-        hook,
-        dict(data or {}),
-        dict(optional or {}),
-        settings,
-        open_data,
-        moves_deadline,
-        while_paused,
-        summary,
-    )
-
-
 _K = EventKind
 
 KINDS: Mapping[EventKind, KindSpec] = {
@@ -390,6 +298,72 @@ KINDS: Mapping[EventKind, KindSpec] = {
             optional={"duration": Field.SECONDS, "overtime": Field.SECONDS},
             while_paused=True,
             member=Need.NOBODY,
+        ),
+        _spec(
+            _K.HAND_RAISED,
+            (_M,),
+            "raise_hand",
+            None,
+            "a member raised their hand: they joined the phase's queue at this position "
+            "(0: its head), as the phase's order rule placed them",
+            data={"position": Field.COUNT},
+            moves_deadline=False,
+        ),
+        _spec(
+            _K.HAND_LOWERED,
+            (_M,),
+            "lower_hand",
+            None,
+            "a member lowered their hand, or a facilitator took them off the queue",
+            moves_deadline=False,
+        ),
+        _spec(
+            _K.HAND_MOVED,
+            (_F,),
+            "move_hand",
+            None,
+            "the facilitator moved a member's entry in the queue to this position",
+            data={"position": Field.COUNT},
+            moves_deadline=False,
+        ),
+        _spec(
+            _K.HANDS_CLEARED,
+            (_F,),
+            "clear_hands",
+            None,
+            "the facilitator cleared the queue",
+            moves_deadline=False,
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.POINT_RAISED,
+            (_M,),
+            "raise_point",
+            None,
+            "a member raised a point of process (a concern about the agreement or "
+            "safety; what it is, is not recorded): it comes before any share",
+            moves_deadline=False,
+            while_paused=True,
+        ),
+        _spec(
+            _K.POINT_ACKNOWLEDGED,
+            (_F,),
+            "acknowledge_point",
+            None,
+            "the facilitator acknowledged a member's point of process",
+            moves_deadline=False,
+            while_paused=True,
+        ),
+        _spec(
+            _K.POINT_RESOLVED,
+            (_F,),
+            "resolve_point",
+            None,
+            "the facilitator closed a point of process: resolved, or taken to an "
+            "amendment of the agreement",
+            data={"outcome": Field.NAME},
+            moves_deadline=False,
+            while_paused=True,
         ),
     )
 }

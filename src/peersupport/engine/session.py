@@ -24,6 +24,7 @@ from peersupport.engine.events import Event, LogView
 from peersupport.engine.floor import Floor
 from peersupport.engine.fold import LiveState
 from peersupport.engine.format import Format, PhaseSpec
+from peersupport.engine.handactions import HandActions
 from peersupport.engine.ledger import Ledger
 from peersupport.engine.restore import check_opening, restore, restore_steps
 from peersupport.engine.state import Deadline, SessionState, SessionStatus, SessionView
@@ -32,7 +33,7 @@ from peersupport.values import Agreement, Group, Role
 __all__ = ["Session"]
 
 
-class Session:
+class Session(HandActions):
     """One group session run by its format's protocol.
 
     A session has one owner at a time: call its actions from one thread (or one

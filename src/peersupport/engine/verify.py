@@ -69,6 +69,10 @@ def _perform(session: Actions, e: Event, line: int) -> None:
     elif e.kind is _K.AGREEMENT_AMENDED:
         changes = {k: v for k, v in e.data.items() if k != "version"}
         session.amend_agreement(by=actor, **changes)
+    elif e.kind is _K.HAND_MOVED:  # the actions that take a value from the data
+        getattr(session, action)(member, e.data["position"], by=actor)
+    elif e.kind is _K.POINT_RESOLVED:
+        getattr(session, action)(member, by=actor, outcome=e.data["outcome"])
     elif member is None:
         getattr(session, action)(by=actor)
     elif spec.actors == {Actor.MEMBER}:  # the member, or someone for them (by=)

@@ -1,0 +1,390 @@
+"""Raised hands and points of process: the queue's actions, its order rules, its invariants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import peersupport as ps
+from people import ROUND, make_group
+
+PEOPLE = ("dee", "al", "bo", "cy", "nu")
+
+
+class Talk(ps.FormatChart):
+    """Check-in in seat order, then discussion by first-come hands, then by progressive hands."""
+
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    check_in = ps.Phase("Check-in", policy="seat-order")
+    hands = ps.Phase("Hands", policy="raised-hands", budget=30 * 60)
+    stack = ps.Phase("Stack", policy="progressive-hands", budget=30 * 60)
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+    advance = (
+        opening.to(check_in)
+        | check_in.to(hands, cond="round_complete")
+        | hands.to(stack)
+        | stack.to(closing)
+    )
+
+
+class OneEach(ps.RaisedHands):
+    """A queue where each member shares at most once per phase."""
+
+    name = "one-each-hands"
+    max_shares = 1
+
+
+class SeniorityFirst(ps.RaisedHands):
+    """A plugin's own order rule: whoever has shared most goes first (it overrides hand_key)."""
+
+    name = "seniority-hands"
+
+    def hand_key(self, session: ps.Session, member: str) -> tuple[float, ...]:
+        return (-session.shares_of(member)[0],)
+
+
+class Capped(ps.FormatChart):
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    hands = ps.Phase("Hands", policy="one-each-hands")
+    own = ps.Phase("Own order", policy="seniority-hands")
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = opening.to(hands) | hands.to(own) | own.to(closing)
+
+
+class Plugin:
+    @ps.hookimpl
+    def register_turn_policies(self, register):
+        register(OneEach())
+        register(SeniorityFirst())
+
+    @ps.hookimpl
+    def register_formats(self, register):
+        register("capped-hands", Capped)
+
+
+TALK = ps.Format.from_chart("talk", Talk)
+
+
+@pytest.fixture
+def capped() -> Iterator[ps.Format]:
+    ps.plugins.add(Plugin(), "test-hands")
+    try:
+        yield ps.formats.get("capped-hands")
+    finally:
+        ps.plugins.remove("test-hands")
+
+
+def started(
+    fmt: ps.Format = TALK, phase: str | None = "hands"
+) -> tuple[ps.Session, ps.ManualClock]:
+    """A session of the test group with everyone but the observer present, at ``phase``."""
+    clock = ps.ManualClock(1000.0)
+    session = ps.Session(make_group(), fmt, clock=clock)
+    for person in PEOPLE:
+        session.arrive(person)
+        session.consent(person)
+    session.advance(by="dee")
+    if phase in ("hands", "stack"):
+        for member in ROUND:
+            session.pass_turn(member)
+        session.advance(by="dee")
+    if phase == "stack":
+        session.advance(by="dee")
+    return session, clock
+
+
+def share(session: ps.Session, clock: ps.ManualClock, member: str, seconds: float) -> None:
+    session.start_share(member)
+    clock.advance(seconds)
+    session.end_share(member)
+
+
+def refused(session: ps.Session, action, rule: str) -> ps.ActionRejected:
+    """``action`` is refused by ``rule`` and changes nothing."""
+    before, length = session.state, len(session.events)
+    with pytest.raises(ps.ActionRejected) as caught:
+        action()
+    assert caught.value.rule == rule
+    assert (session.state, len(session.events)) == (before, length)
+    return caught.value
+
+
+class TestTheQueue:
+    def test_first_come_first_served_and_taking_the_floor_leaves_the_queue(self):
+        s, clock = started()
+        s.raise_hand("cy")
+        s.raise_hand("al")
+        assert s.state.floor.hands == ("cy", "al")
+        assert s.offered_to() == "cy"
+        refused(s, lambda: s.start_share("al"), "raised-hands")
+        share(s, clock, "cy", 60)
+        assert s.state.floor.hands == ("al",)
+        s.pass_turn("al")
+        assert (s.state.floor.hands, s.offered_to()) == ((), None)
+        assert s.state.shares["cy"] == 1
+
+    def test_progressive_puts_who_shared_least_first_ties_by_arrival(self):
+        s, clock = started(phase="stack")
+        for member, seconds in (("al", 300), ("al", 200), ("bo", 100), ("cy", 50)):
+            s.raise_hand(member)
+            share(s, clock, member, seconds)
+        s.raise_hand("al")  # two shares this phase
+        s.raise_hand("bo")  # one share, 100 s
+        s.raise_hand("nu")  # none yet
+        s.raise_hand("cy")  # one share, 50 s: before bo (spoke less), after nu
+        assert s.state.floor.hands == ("nu", "cy", "bo", "al")
+        positions = [e.data["position"] for e in s.events if e.kind is ps.EventKind.HAND_RAISED]
+        assert positions[-4:] == [0, 0, 0, 1]
+
+    def test_the_facilitator_moves_removes_clears_and_calls_out_of_order(self):
+        s, _clock = started()
+        for member in ("al", "bo", "cy"):
+            s.raise_hand(member)
+        s.move_hand("cy", 0, by="dee")
+        s.lower_hand("bo", by="dee")
+        assert s.state.floor.hands == ("cy", "al")
+        s.call_on("nu", by="dee")  # out of order, recorded
+        assert s.offered_to() == "nu"
+        refused(s, lambda: s.start_share("cy"), "raised-hands")
+        s.pass_turn("nu")
+        assert s.offered_to() == "cy"
+        s.clear_hands(by="dee")
+        assert s.state.floor.hands == ()
+        actors = [(e.kind.value, e.actor, e.member) for e in s.events[-6:]]
+        assert ("hand_moved", "dee", "cy") in actors
+        assert ("hand_lowered", "dee", "bo") in actors
+        assert ("called_on", "dee", "nu") in actors
+        assert ("hands_cleared", "dee", None) in actors
+
+    def test_leaving_and_a_new_phase_empty_the_queue_and_a_pause_freezes_it(self):
+        s, _clock = started()
+        s.raise_hand("al")
+        s.raise_hand("bo")
+        s.leave("al")
+        assert s.state.floor.hands == ("bo",)
+        s.pause(by="dee")
+        for action in (
+            lambda: s.raise_hand("cy"),
+            lambda: s.lower_hand("bo"),
+            lambda: s.move_hand("bo", 0, by="dee"),
+            lambda: s.clear_hands(by="dee"),
+        ):
+            refused(s, action, "paused")
+        s.raise_point("cy")  # a point of process may come at any time
+        s.resume(by="dee")
+        s.acknowledge_point("cy", by="dee")
+        s.resolve_point("cy", by="dee")
+        s.advance(by="dee")
+        assert (s.phase.id, s.state.floor.hands) == ("stack", ())
+
+    @pytest.mark.parametrize(
+        ("setup", "action", "rule"),
+        [
+            ((), lambda s: s.raise_hand("ob"), "present"),
+            (("al",), lambda s: s.raise_hand("al"), "one-hand-each"),
+            ((), lambda s: s.lower_hand("al"), "one-hand-each"),
+            ((), lambda s: s.clear_hands(by="dee"), "one-hand-each"),
+            (("al",), lambda s: s.move_hand("al", 0, by="dee"), "queue-position"),
+            (("al", "bo"), lambda s: s.move_hand("al", 2, by="dee"), "queue-position"),
+            (("al", "bo"), lambda s: s.move_hand("al", True, by="dee"), "queue-position"),
+            (("al", "bo"), lambda s: s.move_hand("bo", 0, by="al"), "facilitator-only-action"),
+            (("al",), lambda s: s.clear_hands(by="bo"), "facilitator-only-action"),
+            (("al",), lambda s: s.lower_hand("al", by="bo"), "acts-for-themself"),
+            ((), lambda s: s.raise_hand("zz"), "closed-group"),
+        ],
+    )
+    def test_refusals_name_their_rule_and_change_nothing(self, setup, action, rule):
+        s, _clock = started()
+        for member in setup:
+            s.raise_hand(member)
+        refused(s, lambda: action(s), rule)
+
+    def test_no_queue_outside_queue_phases_and_no_hand_for_the_holder(self):
+        s, _clock = started(phase=None)
+        error = refused(s, lambda: s.raise_hand("al"), "raised-hands")
+        assert "there is no queue of hands in Check-in" in str(error)
+        s2, _clock2 = started()
+        s2.raise_hand("al")
+        s2.start_share("al")
+        refused(s2, lambda: s2.raise_hand("al"), "one-hand-each")
+
+    def test_a_policy_with_its_own_order_rule_is_asked(self, capped):
+        s, clock = started(capped, phase=None)
+        s.raise_hand("al")
+        share(s, clock, "al", 30)
+        s.advance(by="dee")
+        s.raise_hand("bo")
+        s.raise_hand("al")  # shared once: first, by this policy's own rule
+        assert s.state.floor.hands == ("al", "bo")
+        assert ps.Session.verify(s.group, s.format, s.events).state == s.state
+
+    def test_a_policy_limits_shares_per_phase(self, capped):
+        s, clock = started(capped, phase=None)
+        s.raise_hand("al")
+        share(s, clock, "al", 30)
+        error = refused(s, lambda: s.raise_hand("al"), "shares-per-phase")
+        assert "al has shared 1 time(s) in Hands" in str(error)
+
+
+class TestPointsOfProcess:
+    def test_a_pending_point_comes_before_any_share(self):
+        s, _clock = started()
+        s.raise_hand("al")
+        s.raise_point("bo")
+        assert s.offered_to() is None
+        error = refused(s, lambda: s.start_share("al"), "raised-hands")
+        assert "a point of process comes first" in str(error)
+        s.acknowledge_point("bo", by="dee")
+        assert s.state.floor.acknowledged == frozenset({"bo"})
+        s.resolve_point("bo", by="dee", outcome="amendment")
+        assert s.offered_to() == "al"
+        resolved = s.events[-1]
+        assert (resolved.kind, resolved.actor, resolved.member) == (
+            ps.EventKind.POINT_RESOLVED,
+            "dee",
+            "bo",
+        )
+        assert dict(resolved.data) == {"outcome": "amendment"}
+
+    def test_points_in_any_phase_acknowledged_before_resolved(self):
+        s, _clock = started(ps.formats.get("sharing-circle"), phase=None)
+        s.raise_point("al")
+        refused(s, lambda: s.raise_point("al"), "point-of-process")
+        refused(s, lambda: s.resolve_point("al", by="dee"), "point-of-process")
+        refused(s, lambda: s.acknowledge_point("al", by="bo"), "facilitator-only-action")
+        s.acknowledge_point("al", by="dee")
+        refused(s, lambda: s.acknowledge_point("al", by="dee"), "point-of-process")
+        refused(s, lambda: s.resolve_point("al", by="dee", outcome="later"), "point-of-process")
+        s.resolve_point("al", by="dee")
+        assert s.state.floor.points == ()
+
+
+# ---------------------------------------------------------------- properties
+
+ACTIONS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.sampled_from(["raise", "raise", "lower", "share", "pass", "point"]),
+            st.sampled_from(PEOPLE),
+        ),
+        st.tuples(st.sampled_from(["next-shares", "next-passes"]), st.just("")),
+        st.tuples(st.just("move"), st.sampled_from(PEOPLE), st.integers(-1, 4)),
+        st.tuples(
+            st.sampled_from(["clear", "ack", "resolve", "call", "advance", "leave"]),
+            st.sampled_from(PEOPLE),
+        ),
+    ),
+    max_size=40,
+)
+
+
+def act(s: ps.Session, clock: ps.ManualClock, step: tuple) -> None:
+    kind, who = step[0], step[1]
+    clock.advance(7)
+    if kind.startswith("next-"):
+        who = s.offered_to() or "al"
+        kind = kind.removeprefix("next-").removesuffix("s")
+        kind = "share" if kind == "share" else "pass"
+    if kind == "raise":
+        s.raise_hand(who)
+    elif kind == "lower":
+        s.lower_hand(who, by="dee" if who == "cy" else None)
+    elif kind == "share":
+        s.start_share(who)
+        clock.advance(10 + 20 * PEOPLE.index(who))
+        s.end_share(who)
+    elif kind == "pass":
+        s.pass_turn(who)
+    elif kind == "point":
+        s.raise_point(who)
+    elif kind == "move":
+        s.move_hand(who, step[2], by="dee")
+    elif kind == "clear":
+        s.clear_hands(by="dee")
+    elif kind == "ack":
+        s.acknowledge_point(who, by="dee")
+    elif kind == "resolve":
+        s.resolve_point(who, by="dee")
+    elif kind == "call":
+        s.call_on(who, by="dee")
+    elif kind == "advance":
+        s.advance(by="dee")
+    elif kind == "leave" and who != "dee":
+        s.leave(who)
+
+
+def expected_position(state: ps.SessionState, policy: ps.TurnPolicy, member: str) -> int:
+    """The declared order rule, written again from the state before the raise."""
+
+    def key(m: str) -> tuple[float, ...]:
+        k: tuple[float, ...] = ()
+        if policy.hand_rounds:
+            k += (state.phase_shares.get(m, 0),)
+        if policy.hand_order is ps.HandOrder.PROGRESSIVE:
+            k += (state.shares.get(m, 0), state.speaking_time.get(m, 0.0))
+        return k
+
+    hands = state.floor.hands
+    return next((i for i, m in enumerate(hands) if key(m) > key(member)), len(hands))
+
+
+def model_queue(
+    before: ps.SessionState, policy: ps.TurnPolicy, events: list[ps.Event]
+) -> list[str]:
+    """The queue after ``events`` (one action's), from the queue before and what they say."""
+    hands = list(before.floor.hands)
+    for e in events:
+        kind, member = e.kind, e.member
+        if kind is ps.EventKind.HAND_RAISED:
+            assert e.data["position"] == expected_position(before, policy, member)
+            hands.insert(e.data["position"], member)
+        elif kind is ps.EventKind.HAND_MOVED:
+            hands.remove(member)
+            hands.insert(e.data["position"], member)
+        elif kind in (ps.EventKind.HANDS_CLEARED, ps.EventKind.PHASE_ENTERED):
+            hands = []
+        elif (
+            kind
+            in (
+                ps.EventKind.HAND_LOWERED,
+                ps.EventKind.SHARE_STARTED,
+                ps.EventKind.PASSED,
+                ps.EventKind.LEFT,
+            )
+            and member in hands
+        ):
+            hands.remove(member)
+    return hands
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=ACTIONS, phase=st.sampled_from(["hands", "stack"]))
+def test_queue_invariants_after_any_actions(steps, phase):
+    """The queue is what the events say under the declared order rule; one entry each; the head
+    (or whoever was called) is offered, nobody while a point is pending; refusals change
+    nothing; restore and verify give the same session."""
+    s, clock = started(phase=phase)
+    for step in steps:
+        before, length, policy = s.state, len(s.events), s.phase.policy
+        try:
+            act(s, clock, step)
+        except ps.ActionRejected:
+            assert (s.state, len(s.events)) == (before, length)
+            continue
+        floor = s.state.floor
+        assert list(floor.hands) == model_queue(before, policy, list(s.events[length:]))
+        assert len(set(floor.hands)) == len(floor.hands)
+        assert floor.holder not in floor.hands
+        assert set(floor.hands) <= set(s.state.present)
+        if s.phase.policy.offers is ps.Offer.QUEUE and floor.holder is None:
+            if floor.points:
+                assert floor.offered_to is None
+            else:
+                head = floor.hands[0] if floor.hands else None
+                assert floor.offered_to == (floor.called or head)
+    assert ps.Session.restore(s.group, s.format, s.events).state == s.state
+    assert ps.Session.verify(s.group, s.format, s.events).state == s.state
