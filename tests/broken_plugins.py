@@ -235,3 +235,82 @@ class KeeperLastSeatOrder(ps.SeatOrder):
             raise ps.NotYourTurn(
                 member, "start_share", self.name, f"the keeper waits for {', '.join(waiting)}"
             )
+
+
+# ---------------------------------------------------------------- queues of raised hands
+
+
+class RaiserFirst(ps.RaisedHands):
+    """First come, first served, it declares; but every hand raised goes to the head."""
+
+    name = "raiser-first"
+
+    def hand_position(self, session: ps.Session, member: str) -> int:
+        return 0  # the bug: "the newest hand is the most urgent"
+
+
+class FairnessForgotten(ps.RaisedHands):
+    """A queue declaring round fairness whose own ``hand_position`` appends every hand.
+
+    ``hand_rounds = True`` says whoever shared fewer times in the phase goes
+    first; the override, a fast path written for first come, forgets it.
+    """
+
+    name = "fairness-forgotten"
+    hand_rounds = True
+
+    def hand_position(self, session: ps.Session, member: str) -> int:
+        return len(session.floor.hands)
+
+
+class SecondInLine(ps.RaisedHands):
+    """Raised hands whose ``offered()`` counts the queue from 1: the second gets the floor."""
+
+    name = "second-in-line"
+
+    def offered(self, floor: ps.Floor) -> str | None:
+        if floor.points or floor.called is not None or len(floor.hands) < 2:
+            return super().offered(floor)
+        return str(floor.hands[1])
+
+
+class PointsCanWait(ps.RaisedHands):
+    """Raised hands that goes on offering the floor while a point of process is pending."""
+
+    name = "points-can-wait"
+
+    def offered(self, floor: ps.Floor) -> str | None:
+        if floor.called is not None:
+            return floor.called
+        return str(floor.hands[0]) if floor.hands else None
+
+
+class CallsAfterTheQueue(ps.ProgressiveHands):
+    """Progressive hands where a facilitator's call counts only once the queue is empty."""
+
+    name = "calls-after-the-queue"
+
+    def offered(self, floor: ps.Floor) -> str | None:
+        if floor.points:
+            return None
+        return str(floor.hands[0]) if floor.hands else floor.called
+
+
+class AnyHandMayShare(ps.RaisedHands):
+    """Raised hands where anyone whose hand is up may take the floor, not only the head."""
+
+    name = "any-hand-may-share"
+
+    def check_take_floor(self, session: ps.Session, member: str, role: ps.Role) -> None:
+        if member in session.floor.hands and not session.floor.points:
+            return  # refuses less than it declares: the queue's order is skipped
+        super().check_take_floor(session, member, role)
+
+
+class PlacesFromOne(ps.RaisedHands):
+    """First come, first served, but ``hand_position`` counts places from 1, not 0."""
+
+    name = "places-from-one"
+
+    def hand_position(self, session: ps.Session, member: str) -> int:
+        return len(session.floor.hands) + 1

@@ -141,6 +141,49 @@ CATALOGUE: tuple[Entry, ...] = (
         "turn-policy",
         policy(bp.PassThePiece),
     ),
+    # ------------------------------------------------ queues of raised hands
+    Entry(
+        "raiser-first",
+        "a first-come queue puts every hand raised at its head",
+        "queue-order",
+        policy(bp.RaiserFirst, open_floor),
+    ),
+    Entry(
+        "fairness-forgotten",
+        "a queue declaring round fairness puts every hand at its end",
+        "queue-order",
+        policy(bp.FairnessForgotten, open_floor),
+    ),
+    Entry(
+        "places-from-one",
+        "a queue's `hand_position` counts places from 1",
+        "plugin-error",
+        policy(bp.PlacesFromOne, open_floor),
+    ),
+    Entry(
+        "second-in-line",
+        "a queue offers the floor to the second in line",
+        "queue-offered",
+        policy(bp.SecondInLine, open_floor),
+    ),
+    Entry(
+        "points-can-wait",
+        "a queue offers the floor while a point of process is pending",
+        "queue-offered",
+        policy(bp.PointsCanWait, open_floor),
+    ),
+    Entry(
+        "calls-after-the-queue",
+        "a queue offers the floor to its head after a facilitator called on someone",
+        "queue-offered",
+        policy(bp.CallsAfterTheQueue, open_floor),
+    ),
+    Entry(
+        "any-hand-may-share",
+        "a queue lets anyone whose hand is up take the floor",
+        "turn-policy",
+        policy(bp.AnyHandMayShare, open_floor),
+    ),
     # ------------------------------------------------ replaced always-on rules
     Entry(
         "last-speaker-again",

@@ -6,11 +6,14 @@ runs random sessions of a registered format, with valid and invalid actions by
 random people, and checks after every step, against a small independent model,
 that nobody holds the floor twice in a round, at most one present participant
 holds it, rounds roll over by themselves exactly when due (recorded as events),
-refused actions change nothing, accepted ones append exactly the events they
-should, time warnings and hard caps fire exactly when due, the log restores to
-the live state, re-enacts through today's checks and round-trips through JSON
-Lines, and more (see :class:`SessionModel`). The model reads what each phase's
-turn policy *declares* (its attributes), never the policy's name.
+raised hands queue once each in the declared order and the floor goes to the
+head of the queue (or whoever a facilitator called on, nobody while a point of
+process is pending), refused actions change nothing, accepted ones append
+exactly the events they should, time warnings and hard caps fire exactly when
+due, the log restores to the live state, re-enacts through today's checks and
+round-trips through JSON Lines, and more (see :class:`SessionModel`). The
+model reads what each phase's turn policy *declares* (its attributes), never
+the policy's name.
 
 A plugin author's whole test::
 
@@ -24,7 +27,8 @@ A failure names the broken invariant in brackets (``[one-turn-per-round]``,
 ``[one-holder]``, ``[auto-rollover]``, ``[rejected-changes-nothing]``,
 ``[one-event-per-action]``, ``[expected-outcome]``, ``[deadlines]``,
 ``[overtime]``, ``[rule-notices]``, ``[passed-not-offered]``,
-``[offered-may-take]``, ``[someone-offered]``, ``[restore]``, ``[verify]``,
+``[offered-may-take]``, ``[someone-offered]``, ``[one-hand-each]``,
+``[queue-order]``, ``[queue-offered]``, ``[restore]``, ``[verify]``,
 ``[json-lines]``, ``[event-order]``, ``[model]``...) and shows the shortest
 session hypothesis found, step by step.
 
@@ -186,6 +190,7 @@ def check_actions(
         harness.act(action)
         harness.check_model()
         harness.check_floor()
+        harness.check_hands()
         harness.check_offers()
     harness.apply_due()
     harness.check()

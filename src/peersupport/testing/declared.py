@@ -3,44 +3,63 @@
 A turn policy declares how the floor is given with class attributes
 (``rounds``, ``auto_rollover``, ``offers``, ``speakers``, ``callers``,
 ``passing``, ``roles``; compiled into the phase's ``rounds``, ``auto_rollover``
-and ``eligible``). The kit never looks at a policy's name: :class:`Declared`
-reads the declaration, and the functions here say, from it alone, whom the
-floor is offered to and who may take a turn or call on someone.
+and ``eligible``; with a queue of raised hands also ``hand_order``,
+``hand_rounds`` and ``max_shares``). The kit never looks at a policy's name:
+:class:`Declared` reads the declaration, and the functions here say, from it
+alone, whom the floor is offered to, who may take a turn or call on someone,
+and where a raised hand joins the queue.
 
-A policy whose class overrides none of :data:`CHECKS` is purely declarative
-(all built-in policies are): its decisions are fully known. A policy that
-overrides a check may only *add* refusals, so the declaration still implies
-every refusal; where the override may refuse too, the answer is ``None``.
+A policy whose class overrides none of :data:`CHECKS` and :data:`ORDER` is
+purely declarative (all built-in policies are): its decisions are fully known.
+A policy that overrides a check may only *add* refusals, so the declaration
+still implies every refusal; where the override may refuse too, the answer is
+``None``. A policy that overrides :data:`ORDER` orders its queue by its own
+``hand_key``, which the kit asks (:mod:`peersupport.testing.queue`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+
 import attrs
 
 from peersupport.engine.format import PhaseSpec
-from peersupport.engine.policies import Callers, Offer, Speakers, TurnPolicy
+from peersupport.engine.policies import Callers, HandOrder, Offer, Speakers, TurnPolicy
 from peersupport.values import Role
 
 __all__ = [
     "CHECKS",
+    "ORDER",
     "Declared",
     "Round",
+    "Counts",
+    "Key",
     "call_allowed",
+    "declared_key",
     "offered",
+    "place",
     "turn_allowed",
 ]
+
+#: What orders a raised hand in the queue: compared as tuples, smaller first.
+Key = tuple[float, ...]
+#: Shares in the phase, shares in the session and seconds spoken, by member.
+Counts = tuple[Mapping[str, int], Mapping[str, int], Mapping[str, float]]
 
 #: The methods of :class:`~peersupport.TurnPolicy` that decide; overriding any makes
 #: the policy's decisions partly its own.
 CHECKS = ("check_take_floor", "check_pass", "check_call_on", "offered", "eligible")
+#: The methods that place a raised hand in the queue; overriding either makes the
+#: order partly the policy's own (the kit then asks it).
+ORDER = ("hand_key", "hand_position")
 
 
 def _overrides(policy: TurnPolicy) -> frozenset[str]:
-    """Which of :data:`CHECKS` ``policy`` overrides (in its class or on the object)."""
+    """Which of :data:`CHECKS` and :data:`ORDER` ``policy`` overrides (class or object)."""
     cls = type(policy)
     return frozenset(
         name
-        for name in CHECKS
+        for name in (*CHECKS, *ORDER)
         if name in getattr(policy, "__dict__", ())
         or getattr(cls, name) is not getattr(TurnPolicy, name)
     )
@@ -59,7 +78,10 @@ class Declared:
         speakers: Who may take the floor or pass.
         callers: Who may call on the next speaker.
         passing: Whether there are turns to pass.
-        overrides: Which of :data:`CHECKS` the policy overrides.
+        overrides: Which of :data:`CHECKS` and :data:`ORDER` the policy overrides.
+        hand_order: With a queue: where a raised hand joins it.
+        hand_rounds: With a queue: whoever shared fewer times in the phase goes first.
+        max_shares: With a queue: most shares per member per phase (``None``: no limit).
     """
 
     policy: str
@@ -71,6 +93,9 @@ class Declared:
     callers: Callers
     passing: bool
     overrides: frozenset[str]
+    hand_order: HandOrder = HandOrder.FIRST_COME
+    hand_rounds: bool = False
+    max_shares: int | None = None
 
     @classmethod
     def of(cls, phase: PhaseSpec) -> Declared:
@@ -86,12 +111,25 @@ class Declared:
             callers=Callers(policy.callers),
             passing=bool(policy.passing),
             overrides=_overrides(policy),
+            hand_order=HandOrder(policy.hand_order),
+            hand_rounds=bool(policy.hand_rounds),
+            max_shares=policy.max_shares,
         )
 
     @property
     def declarative(self) -> bool:
         """Whether every decision follows from the declaration alone."""
         return not self.overrides
+
+    @property
+    def queue(self) -> bool:
+        """Whether the floor goes to the head of a queue of raised hands."""
+        return self.offers is Offer.QUEUE
+
+    @property
+    def order_known(self) -> bool:
+        """Whether the model knows where a hand joins the queue (:data:`ORDER` not overridden)."""
+        return not self.overrides.intersection(ORDER)
 
     @property
     def offers_known(self) -> bool:
@@ -110,6 +148,8 @@ class Round:
         closed: Whether the facilitator closed it.
         called: Who was called on and has not taken their turn.
         last: Who last shared or passed in the phase.
+        hands: The queue of raised hands, the head first.
+        pending: Whether a point of process is pending.
     """
 
     number: int
@@ -118,6 +158,8 @@ class Round:
     closed: bool
     called: str | None
     last: str | None
+    hands: tuple[str, ...] = ()
+    pending: bool = False
 
     def complete(self) -> bool:
         """Whether everyone in the order had their turn, or the round was closed."""
@@ -136,7 +178,41 @@ def offered(declared: Declared, floor: Round) -> str | None:
         return floor.next_up()
     if declared.offers is Offer.CALLED:
         return floor.called
+    if declared.offers is Offer.QUEUE and not floor.pending:
+        if floor.called is not None:
+            return floor.called
+        return floor.hands[0] if floor.hands else None
     return None
+
+
+def declared_key(declared: Declared, counts: Counts, member: str) -> Key:
+    """What orders ``member`` in the queue by the declaration (smaller goes first).
+
+    ``counts`` are ``(shares in the phase, shares in the session, seconds spoken
+    in the session)`` by member: with ``hand_rounds`` the phase's shares come
+    first; a progressive order adds the session's shares, then speaking time.
+    """
+    phase_shares, shares, speaking = counts
+    key: Key = ()
+    if declared.hand_rounds:
+        key = (phase_shares.get(member, 0),)
+    if declared.hand_order is HandOrder.PROGRESSIVE:
+        key += (shares.get(member, 0), speaking.get(member, 0.0))
+    return key
+
+
+def place(hands: Sequence[str], member: str, key: Callable[[str], Key]) -> int:
+    """Where ``member``'s raised hand joins ``hands`` (0: the head), given each one's key.
+
+    Before the first entry whose key is greater, so equal keys keep the order
+    they arrived in; with an empty key (first come), at the end.
+    """
+    mine = key(member)
+    if mine:
+        for index, other in enumerate(hands):
+            if key(other) > mine:
+                return index
+    return len(hands)
 
 
 def turn_allowed(

@@ -21,7 +21,16 @@ import attrs
 
 from peersupport.engine.state import SessionStatus
 from peersupport.testing.declared import call_allowed, turn_allowed
+from peersupport.testing.expect_queue import QUEUE_ACTIONS
 from peersupport.testing.model import SessionModel
+from peersupport.testing.refusals import (
+    UNKNOWN,
+    accept,
+    facilitator_check,
+    member_check,
+    refuse,
+    running,
+)
 from peersupport.testing.strategies import Action
 from peersupport.testing.tables import AMENDABLE, KNOWN_RULES
 from peersupport.testing.verdict import Outcome, Verdict
@@ -29,18 +38,7 @@ from peersupport.values import Role
 
 __all__ = ["expect"]
 
-_OPEN = SessionStatus.OPEN
 _PAUSED = SessionStatus.PAUSED
-_ENDED = SessionStatus.ENDED
-_UNKNOWN = Verdict(None)
-
-
-def _refuse(reason: str) -> Verdict:
-    return Verdict(Outcome.REFUSE, reason)
-
-
-def _accept(reason: str, target: str | None = None) -> Verdict:
-    return Verdict(Outcome.ACCEPT, reason, target)
 
 
 def expect(model: SessionModel, action: Action, now: float) -> Verdict:
@@ -52,48 +50,12 @@ def expect(model: SessionModel, action: Action, now: float) -> Verdict:
         The verdict; its outcome is ``None`` when a third-party turn policy or
         rule decides.
     """
-    handler = _HANDLERS.get(action.name)
-    return _UNKNOWN if handler is None else handler(model, action, now)
-
-
-def _running(m: SessionModel, floor_action: bool) -> str | None:
-    if m.status is _ENDED:
-        return "the session has ended"
-    if floor_action and m.status is _PAUSED:
-        return "the session is paused"
-    return None
-
-
-def _who(m: SessionModel, member: str, by: str | None) -> str | None:
-    if m.role_of(member) is None:
-        return f"{member} is not a member"
-    if by is not None and by != member:
-        role = m.role_of(by)
-        if role is None or not role.facilitates:
-            return f"{by} may not act for {member}"
-        if by not in m.present:
-            return f"{by} is not present"
-    return None
-
-
-def _member_check(m: SessionModel, action: Action, floor_action: bool) -> str | None:
-    member = action.member
-    assert member is not None
-    why = _running(m, floor_action) or _who(m, member, action.by)
-    if why is None and member not in m.present and action.name != "end_share":
-        why = f"{member} is not present"
-    return why
+    handler = _HANDLERS.get(action.name) or QUEUE_ACTIONS.get(action.name)
+    return UNKNOWN if handler is None else handler(model, action, now)
 
 
 def _facilitator_check(m: SessionModel, action: Action) -> str | None:
-    by = action.by
-    why = _running(m, action.name not in ("end", "resume"))
-    role = None if by is None else m.role_of(by)
-    if why is None and (role is None or not role.facilitates):
-        why = f"{by} is not a facilitator"
-    if why is None and by not in m.present:
-        why = f"{by} is not present"
-    return why
+    return facilitator_check(m, action, floor_action=action.name not in ("end", "resume"))
 
 
 def _rules_for(m: SessionModel, action: str) -> bool:
@@ -112,65 +74,65 @@ def _turn(m: SessionModel, action: Action, how: str, why: str | None, now: float
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
     if why is not None:
-        return _refuse(why)
+        return refuse(why)
     assert role is not None
     policy, floor = m.policy, m.floor_for_turn()
     if policy.rounds and member in floor.had:
-        return _refuse(f"{member} had their turn in round {floor.number}")
+        return refuse(f"{member} had their turn in round {floor.number}")
     if policy.rounds and floor.closed:
-        return _refuse(f"round {floor.number} is closed")
+        return refuse(f"round {floor.number} is closed")
     allowed = turn_allowed(policy, floor, member, role, how)
     if allowed is False:
-        return _refuse(f"{m.policy_name} does not give {member} a turn now")
+        return refuse(f"{m.policy_name} does not give {member} a turn now")
     if how == "passed" and not m.agreement.may_pass and role is not Role.NEWCOMER:
-        return _refuse("passing is switched off")
+        return refuse("passing is switched off")
     start = m.reserved_from()
     if how == "shared" and start is not None and now >= start and m.phase_shares.get(member):
-        return _refuse(f"reserved time: {member} has shared in this phase")
+        return refuse(f"reserved time: {member} has shared in this phase")
     if allowed is None or _rules_for(m, action.name):
-        return _UNKNOWN
-    return _accept(f"{member} may take a turn")
+        return UNKNOWN
+    return accept(f"{member} may take a turn")
 
 
 def _expect_start_share(m: SessionModel, action: Action, now: float) -> Verdict:
-    return _turn(m, action, "shared", _member_check(m, action, True), now)
+    return _turn(m, action, "shared", member_check(m, action, True), now)
 
 
 def _expect_pass_turn(m: SessionModel, action: Action, now: float) -> Verdict:
-    return _turn(m, action, "passed", _member_check(m, action, True), now)
+    return _turn(m, action, "passed", member_check(m, action, True), now)
 
 
 def _expect_end_share(m: SessionModel, action: Action, now: float) -> Verdict:
-    why = _member_check(m, action, True)
+    why = member_check(m, action, True)
     if why is None and m.holder != action.member:
         why = f"{action.member} does not hold the floor"
-    return _refuse(why) if why else _accept("the holder ends the share")
+    return refuse(why) if why else accept("the holder ends the share")
 
 
 def _expect_interject(m: SessionModel, action: Action, now: float) -> Verdict:
     member = action.member
     assert member is not None
-    why = _member_check(m, action, True)
+    why = member_check(m, action, True)
     role = m.role_of(member)
     if why is None and role is not None and not role.takes_turns:
         why = f"{member} is an observer"
     if why is None and (m.holder is None or m.holder == member):
         why = "nobody else holds the floor"
     if why is not None:
-        return _refuse(why)
+        return refuse(why)
     if not (m.spec.cross_talk and m.agreement.cross_talk):
         return Verdict(Outcome.BLOCK, "cross-talk is not allowed here")
     if m.consents.get(member) != m.agreement.version:
-        return _refuse(f"{member} has not consented")
+        return refuse(f"{member} has not consented")
     if _rules_for(m, "interject"):
-        return _UNKNOWN
-    return _accept("cross-talk is allowed")
+        return UNKNOWN
+    return accept("cross-talk is allowed")
 
 
 def _expect_call_on(m: SessionModel, action: Action, now: float) -> Verdict:
     member, by = action.member, action.by
     assert member is not None
-    why = _running(m, True)
+    why = running(m, True)
     by_role, role = (None if by is None else m.role_of(by)), m.role_of(member)
     if why is None and (by_role is None or by not in m.present):
         why = f"{by} is not present"
@@ -181,24 +143,24 @@ def _expect_call_on(m: SessionModel, action: Action, now: float) -> Verdict:
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
     if why is not None:
-        return _refuse(why)
+        return refuse(why)
     assert by is not None
     assert by_role is not None
     policy, floor = m.policy, m.floor_for_turn()
     allowed = call_allowed(policy, floor, by, by_role, member)
     if allowed is False:
-        return _refuse(f"{m.policy_name} does not let {by} call on {member}")
+        return refuse(f"{m.policy_name} does not let {by} call on {member}")
     if policy.rounds and member in floor.had:
-        return _refuse(f"{member} had their turn in round {floor.number}")
+        return refuse(f"{member} had their turn in round {floor.number}")
     if allowed is None:
-        return _UNKNOWN
-    return _accept(f"{by} may call on {member}")
+        return UNKNOWN
+    return accept(f"{by} may call on {member}")
 
 
 def _expect_arrive(m: SessionModel, action: Action, now: float) -> Verdict:
     member, by = action.member, action.by
     assert member is not None
-    why = _running(m, False)
+    why = running(m, False)
     if why is None and by is not None and by != member:
         role = m.role_of(by)
         if role is None or not role.facilitates or by not in m.present:
@@ -216,19 +178,19 @@ def _expect_arrive(m: SessionModel, action: Action, now: float) -> Verdict:
                 why = f"{visitor!r} is not a visitor's role"
     if why is None and member in m.present:
         why = f"{member} is already present"
-    return _refuse(why) if why else _accept(f"{member} arrives")
+    return refuse(why) if why else accept(f"{member} arrives")
 
 
 def _expect_leave(m: SessionModel, action: Action, now: float) -> Verdict:
-    why = _member_check(m, action, False)
-    return _refuse(why) if why else _accept(f"{action.member} leaves")
+    why = member_check(m, action, False)
+    return refuse(why) if why else accept(f"{action.member} leaves")
 
 
 def _expect_consent(m: SessionModel, action: Action, now: float) -> Verdict:
-    why = _member_check(m, action, False)
+    why = member_check(m, action, False)
     if why is None and m.consents.get(str(action.member)) == m.agreement.version:
         why = "consented already"
-    return _refuse(why) if why else _accept(f"{action.member} consents")
+    return refuse(why) if why else accept(f"{action.member} consents")
 
 
 def _expect_advance(m: SessionModel, action: Action, now: float) -> Verdict:
@@ -236,13 +198,13 @@ def _expect_advance(m: SessionModel, action: Action, now: float) -> Verdict:
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
     if why is not None:
-        return _refuse(why)
+        return refuse(why)
     to = action.option("to")
     candidates = [t for t in m.spec.transitions if to is None or t.target == to]
     for t in candidates:
         if all(m.guard(g) is expected for g, expected in t.guards):
-            return _accept(f"{m.phase} -> {t.target}", t.target)
-    return _refuse(f"no transition {m.phase} -> {to} whose guards hold")
+            return accept(f"{m.phase} -> {t.target}", t.target)
+    return refuse(f"no transition {m.phase} -> {to} whose guards hold")
 
 
 def _expect_new_round(m: SessionModel, action: Action, now: float) -> Verdict:
@@ -253,7 +215,7 @@ def _expect_close_round(m: SessionModel, action: Action, now: float) -> Verdict:
     why = _facilitator_check(m, action)
     if why is None and (not m.policy.rounds or m.complete()):
         why = "no incomplete round"
-    return _refuse(why) if why else _accept("the round closes")
+    return refuse(why) if why else accept("the round closes")
 
 
 def _expect_skip(m: SessionModel, action: Action, now: float) -> Verdict:
@@ -263,38 +225,38 @@ def _expect_skip(m: SessionModel, action: Action, now: float) -> Verdict:
         not m.policy.rounds or member not in m.order or member in m.had or m.closed
     ):
         why = f"{member} is not waiting for a turn"
-    return _refuse(why) if why else _accept(f"{member} is skipped")
+    return refuse(why) if why else accept(f"{member} is skipped")
 
 
 def _expect_pause(m: SessionModel, action: Action, now: float) -> Verdict:
     why = _facilitator_check(m, action)
-    return _refuse(why) if why else _accept("the session pauses")
+    return refuse(why) if why else accept("the session pauses")
 
 
 def _expect_resume(m: SessionModel, action: Action, now: float) -> Verdict:
     why = _facilitator_check(m, action)
     if why is None and m.status is not _PAUSED:
         why = "the session is not paused"
-    return _refuse(why) if why else _accept("the session resumes")
+    return refuse(why) if why else accept("the session resumes")
 
 
 def _expect_end(m: SessionModel, action: Action, now: float) -> Verdict:
     why = _facilitator_check(m, action)
-    return _refuse(why) if why else _accept("the session ends")
+    return refuse(why) if why else accept("the session ends")
 
 
 def _expect_amend_agreement(m: SessionModel, action: Action, now: float) -> Verdict:
     why = _facilitator_check(m, action)
     if why is not None:
-        return _refuse(why)
+        return refuse(why)
     changes = dict(action.options)
     if not changes or not set(changes) <= AMENDABLE:
-        return _refuse(f"{sorted(changes)} are not amendable settings")
+        return refuse(f"{sorted(changes)} are not amendable settings")
     try:
         m.agreement.amend(**changes)
     except (ValueError, TypeError) as exc:
-        return _refuse(f"invalid amendment: {exc}")
-    return _accept("the agreement is amended")
+        return refuse(f"invalid amendment: {exc}")
+    return accept("the agreement is amended")
 
 
 _HANDLERS: dict[str, Callable[[SessionModel, Action, float], Verdict]] = {

@@ -7,9 +7,11 @@ spot: a refused action changed nothing and its error names the action and
 whoever acted; an accepted one appended the events its kind says (read from
 ``KINDS``: the action's one event by the right actor, after an automatic
 roll-over for a turn in a complete round, and rule notices), which the model
-folds and checks; and the outcome is the one the model predicts. The
-``check_*`` methods (:class:`~peersupport.testing.invariants.Invariants`) check
-the invariants between steps.
+folds and checks; the outcome is the one the model predicts; and a hand raised
+under a policy that orders its queue itself goes where the policy's declared
+order rule puts it. The ``check_*`` methods
+(:class:`~peersupport.testing.invariants.Invariants`) check the invariants
+between steps.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from peersupport.events import Event, EventKind
 from peersupport.testing.expect import expect
 from peersupport.testing.invariants import Invariants
 from peersupport.testing.model import SessionModel
+from peersupport.testing.queue import asked_position, describe_order
 from peersupport.testing.strategies import Action
 from peersupport.testing.tables import (
     ACTION_KINDS,
@@ -190,6 +193,7 @@ class SessionHarness(Invariants):
         state, events = session.state, session.events
         now = self.clock.now()
         verdict = expect(self.model, action, now) if self.due_first else Verdict(None)
+        asked = self._asked_position(action, verdict)
         late = "" if self.due_first else " (due not applied)"
         self.log(f"t={now:g}: {action}{late}")
         event: Event | None = None
@@ -220,6 +224,8 @@ class SessionHarness(Invariants):
         else:
             assert event is not None
             result = self._accepted(action, event, new, now)
+            if asked is not None:
+                self._check_position(action, event, *asked)
         self.absorb()
         self._compare(action, verdict, result)
         result = attrs.evolve(result, verdict=verdict)
@@ -234,6 +240,31 @@ class SessionHarness(Invariants):
                 ) from exc
         self.check_readable()
         return result
+
+    def _asked_position(self, action: Action, verdict: Verdict) -> tuple[int, int | None] | None:
+        """Before a hand goes up under a policy that orders its queue itself: where it must go."""
+        declared = self.model.policy
+        if action.name != "raise_hand" or declared.order_known:
+            return None
+        if verdict.outcome is not Outcome.ACCEPT or action.member is None:
+            return None  # the engine asks the policy only for a hand it accepts
+        return asked_position(self.session, self.model, action.member)
+
+    def _check_position(self, action: Action, event: Event, expected: int, own: int | None) -> None:
+        """The hand went where the policy says, and that is where its declared order puts it."""
+        position, policy = event.data.get("position"), self.model.policy
+        if own is not None and position != own:
+            raise ConformanceError(
+                "queue-order",
+                f"{action} was recorded at {position}; the policy's hand_position says {own}",
+            )
+        if position != expected:
+            raise ConformanceError(
+                "queue-order",
+                f"{action}: {policy.policy} placed the hand at {position} in the queue "
+                f"{self.model.hands}, but it declares {describe_order(policy)}, which "
+                f"places it at {expected}",
+            )
 
     def _blocked(
         self,

@@ -3,9 +3,11 @@
 :class:`Invariants` is the checking half of
 :class:`~peersupport.testing.harness.SessionHarness`: the session's state is
 the model's, at most one present participant holds the floor, whoever is
-offered the floor may take it, the log is ordered and immutable, restoring the
-log gives the live state, re-enacting it (``Session.verify``) accepts it, and
-it reads back unchanged from JSON Lines.
+offered the floor may take it (in a phase with a queue: its head, whoever a
+facilitator called on, or nobody while a point of process is pending), nobody
+is twice in the queue, the log is ordered and immutable, restoring the log
+gives the live state, re-enacting it (``Session.verify``) accepts it, and it
+reads back unchanged from JSON Lines.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Invariants:
         self.check_readable()
         self.check_model()
         self.check_floor()
+        self.check_hands()
         self.check_offers()
         self.check_events()
         self.check_restore()
@@ -113,6 +116,9 @@ class Invariants:
             ("interjections", state.interjections, model.interjections),
             ("phase_shares", dict(state.phase_shares), model.phase_shares),
             ("phase_speaking_time", dict(state.phase_speaking_time), model.phase_speaking),
+            ("hands", floor.hands, tuple(model.hands)),
+            ("points", floor.points, tuple(model.points)),
+            ("acknowledged", floor.acknowledged, {m for m, seen in model.points.items() if seen}),
         ]
         for name, engine, expected in pairs:
             if engine != expected:
@@ -141,6 +147,31 @@ class Invariants:
         if state.status.value == "ended":
             raise ConformanceError("one-holder", f"{holder} holds the floor after the end")
 
+    def check_hands(self) -> None:
+        """Nobody is twice in the queue; whoever is in it is present and does not hold the floor.
+
+        Outside a phase whose policy offers the floor to the head of a queue, the
+        queue is empty.
+
+        Raises:
+            ConformanceError: ``one-hand-each``.
+        """
+        state = self.session.state
+        hands = state.floor.hands
+        if not hands:
+            return
+        why = None
+        if len(set(hands)) != len(hands):
+            why = "someone is twice in it"
+        elif state.floor.holder in hands:
+            why = f"{state.floor.holder} holds the floor"
+        elif not set(hands) <= set(state.present):
+            why = "someone in it is not present"
+        elif not self.model.policy.queue:
+            why = f"{state.phase} ({self.model.policy_name}) has no queue"
+        if why is not None:
+            raise ConformanceError("one-hand-each", f"the queue is {hands}: {why}")
+
     def check_offers(self) -> None:
         """Whoever is offered the floor is present, eligible, fresh in the round, and may take it.
 
@@ -148,10 +179,14 @@ class Invariants:
         only the member offered the floor takes a turn in seat order, someone is
         offered it while the round goes on.
 
+        In a phase with a queue the floor goes to whoever a facilitator called on,
+        else to the head of the queue, and to nobody while a point of process is
+        pending, whether or not the policy overrides ``offered``.
+
         Raises:
             ConformanceError: ``passed-not-offered``, ``offered-may-take``,
-                ``someone-offered``, or ``model`` when a policy offers the floor
-                to someone else than its declaration says.
+                ``someone-offered``, ``queue-offered``, or ``model`` when a policy
+                offers the floor to someone else than its declaration says.
         """
         session, model = self.session, self.model
         offered = session.offered_to()
@@ -178,7 +213,7 @@ class Invariants:
                 )
             if policy.overrides and not model.rollover_due():
                 self._check_policy_gives_the_turn(offered, role)
-        if policy.offers_known:
+        if policy.offers_known or policy.queue:
             self._check_declared_offer(offered)
         elif offered is None:
             self._check_someone_offered()
@@ -188,6 +223,13 @@ class Invariants:
         model = self.model
         policy = model.policy
         if offered != model.offered():
+            if policy.queue:
+                raise ConformanceError(
+                    "queue-offered",
+                    f"{model.policy_name} offers the floor to {offered}; it offers it to "
+                    f"the head of the queue {model.hands} (called on: {model.called}; "
+                    f"nobody while a point of process is pending: {model.points})",
+                )
             raise ConformanceError(
                 "model",
                 f"{model.policy_name} offers the floor to {offered}, "

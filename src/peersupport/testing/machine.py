@@ -122,13 +122,16 @@ class SessionMachine(RuleBasedStateMachine):
         for member in dict.fromkeys([*self.leads, *arrivals]):
             self.act("arrive", member)
             self.act("consent", member)
-        # Mostly phases where members take turns and where rules apply: that is
-        # where fairness is at stake.
+        # Mostly phases where members take turns, where rules apply and where hands
+        # are raised: that is where fairness is at stake.
         declared = self.h.model.declared
         phases = list(self.fmt.phases)
         turns = [p for p in phases if declared[p].speakers is not Speakers.FACILITATORS]
         ruled = [p for p in phases if self.fmt.phases[p].rules]
-        target = data.draw(st.sampled_from(phases + turns * 3 + ruled * 3), label="warm-up to")
+        queues = [p for p in phases if declared[p].queue]
+        target = data.draw(
+            st.sampled_from(phases + turns * 3 + ruled * 3 + queues * 6), label="warm-up to"
+        )
         chair = self.leads[0]
         for step in path(self.fmt, self.fmt.initial, target):
             self.meeting.close_round(chair)
@@ -185,6 +188,11 @@ class SessionMachine(RuleBasedStateMachine):
     def one_present_participant_holds_the_floor(self) -> None:
         """At most one holder, present, never an observer."""
         self.h.check_floor()
+
+    @invariant()
+    def nobody_is_twice_in_the_queue(self) -> None:
+        """One entry per person in the queue of raised hands; nobody holding the floor in it."""
+        self.h.check_hands()
 
     @invariant()
     def who_had_their_turn_is_not_offered_the_floor(self) -> None:

@@ -2,8 +2,9 @@
 
 :class:`Meeting` drives a :class:`~peersupport.testing.harness.SessionHarness`
 the way a real meeting runs: the holder speaks and ends, whoever is offered the
-floor takes it, callers call on people, volunteers take the floor, the chair
-closes rounds and follows the chart. What it does in a phase depends only on
+floor takes it, callers call on people, volunteers take the floor (or raise
+their hands where there is a queue), the chair takes points of process, closes
+rounds and follows the chart. What it does in a phase depends only on
 the phase's policy *declaration* (who speaks, who calls, whether rounds roll
 over), never on the policy's name.
 """
@@ -79,21 +80,26 @@ class Meeting:
         """The meeting takes its next ordinary step under the phase's turn policy.
 
         The holder speaks ``seconds`` (maybe someone interjects) and ends; whoever
-        is offered the floor shares (or passes); when the round is done (in a
-        phase where rounds do not roll over by themselves), or where only
-        facilitators speak once the chair has spoken, the chair moves on;
-        otherwise a caller (the chair, or the last speaker where speakers name
-        the next, unless someone volunteers) calls on someone waiting, or someone
-        waiting takes the floor. ``pick`` chooses among those waiting; ``eager``
-        whether the member called on takes the floor at once, whether volunteers
-        lead where the last speaker may name the next, and whether nobody
-        interjects.
+        is offered the floor shares (or passes); the chair takes a pending point
+        of process (always where it holds up a queue); where there is a queue,
+        members raise their hands (also while someone speaks) and the chair
+        sometimes calls on someone out of its order; when the round is done (in a phase where
+        rounds do not roll over by themselves), or where only facilitators speak
+        once the chair has spoken, the chair moves on; otherwise a caller (the
+        chair, or the last speaker where speakers name the next, unless someone
+        volunteers) calls on someone waiting, or someone waiting takes the floor.
+        ``pick`` chooses among those waiting; ``eager`` whether the member called
+        on takes the floor at once, whether volunteers lead where the last
+        speaker may name the next, and whether nobody interjects.
         """
         session = self.h.session
         state = session.state
         floor, present = state.floor, list(state.present)
+        policy = self.h.model.policy
         if floor.holder is not None:
-            others = [m for m in present if m != floor.holder and state.roles[m].takes_turns]
+            if policy.queue and pick % 2 == 0:  # a hand goes up while someone speaks
+                self.raise_hands(pick, eager=False)
+            others = [m for m in present if m != floor.holder]  # observers too: refused
             if others and not eager:  # someone speaks up: cross-talk, or blocked
                 self.consented(others[pick % len(others)])
                 self.act("interject", others[pick % len(others)])
@@ -101,13 +107,24 @@ class Meeting:
             if session.state.floor.holder is not None:
                 self.act("end_share", session.state.floor.holder)
             return
+        chair = self.chair()
+        if policy.queue and share and pick % 3 and self.raise_hands(pick, eager=eager):
+            return  # hands go up before whoever is offered the floor takes it
+        if policy.queue and not share and chair is not None and pick % 2 and floor.hands:
+            out_of_order = [m for m in present if m != floor.hands[0]]
+            if out_of_order:  # the chair calls on someone out of the queue's order
+                self.act("call_on", out_of_order[pick % len(out_of_order)], chair)
+                return
         offered = session.offered_to()
         if offered is not None:
             self.consented(offered)
             self.act("start_share" if share else "pass_turn", offered)
             return
-        policy = self.h.model.policy
-        chair = self.chair()
+        if chair is not None and self.h.model.points and (policy.queue or pick % 2):
+            self.take_point(chair, pick)  # a point of process comes first
+            return
+        if policy.queue and share and self.raise_hands(pick, eager=eager):
+            return
         facilitators_speak = policy.speakers is Speakers.FACILITATORS
         done = policy.rounds and floor.complete and not policy.auto_rollover
         if facilitators_speak:  # the chair speaks once, then moves on
@@ -141,6 +158,37 @@ class Meeting:
         else:
             self.consented(who)
             self.act("start_share" if share else "pass_turn", who)
+
+    def take_point(self, chair: str, pick: int) -> None:
+        """The chair acknowledges the first point of process waiting, or resolves the first."""
+        points = self.h.model.points
+        waiting = [m for m, seen in points.items() if not seen]
+        if waiting:
+            self.act("acknowledge_point", waiting[0], chair)
+        else:
+            outcome = "amendment" if pick % 4 == 3 else "resolved"
+            self.act("resolve_point", next(iter(points)), chair, outcome=outcome)
+
+    def raise_hands(self, pick: int, *, eager: bool) -> bool:
+        """One, or up to three (if ``eager``), who take turns here and have no hand up raise it.
+
+        Returns:
+            Whether anyone was left to raise a hand.
+        """
+        state = self.h.session.state
+        eligible = self.h.model.policy.eligible
+        hands = state.floor.hands
+        waiting = [
+            m
+            for m in state.present
+            if state.roles[m] in eligible and state.roles[m].takes_turns and m not in hands
+        ]
+        if not waiting:
+            return False
+        chosen = [waiting[pick % len(waiting)], waiting[0], waiting[-1]][: 1 + 2 * eager]
+        for who in dict.fromkeys(chosen):
+            self.act("raise_hand", who)
+        return True
 
 
 def path(fmt: Format, start: str, target: str) -> list[str]:

@@ -2,10 +2,10 @@
 
 :class:`SessionModel` does not use the engine's logic. It reads only what a
 format *declares* (each phase's turn-policy declaration: ``rounds``,
-``auto_rollover``, ``offers``, ``speakers``, ``callers``, ``passing`` and the
-eligible roles; limits, budgets, rule ids and transitions), the group, and the
-table of event kinds, and folds the event log with its own small
-implementation of the rules. Each event is checked as it arrives; a violation
+``auto_rollover``, ``offers``, ``speakers``, ``callers``, ``passing``, the
+eligible roles and a queue's order rule; limits, budgets, rule ids and
+transitions), the group, and the table of event kinds, and folds the event
+log with its own small implementation of the rules. Each event is checked as it arrives; a violation
 raises :class:`ConformanceError` naming the invariant.
 
 No decision reads a policy's name. For a purely declarative policy (every
@@ -18,7 +18,8 @@ never an observer, consent, permissions, timers.
 The pieces: :mod:`~peersupport.testing.modelstate` (the state),
 :mod:`~peersupport.testing.notices` (rule notices),
 :mod:`~peersupport.testing.engine_events` (the opening, roll-overs, deadlines,
-the end of shares) and this module (the fold, and the events someone causes).
+the end of shares), :mod:`~peersupport.testing.queue` (raised hands, points of
+process) and this module (the fold, and the events someone causes).
 :func:`peersupport.testing.expect.expect` predicts from the model's state
 whether an action will be accepted.
 """
@@ -28,7 +29,7 @@ from __future__ import annotations
 from peersupport.engine.state import SessionStatus
 from peersupport.events import KINDS, Actor, Event, EventKind, Need
 from peersupport.testing.declared import call_allowed, turn_allowed
-from peersupport.testing.engine_events import EngineEvents
+from peersupport.testing.queue import QueueFold
 from peersupport.testing.tables import (
     AMENDABLE,
     FACILITATOR_KINDS,
@@ -48,7 +49,7 @@ _ENDED = SessionStatus.ENDED
 _EMPTY: dict[str, object] = {}
 
 
-class SessionModel(EngineEvents):
+class SessionModel(QueueFold):
     """An independent fold of a session's event log that checks each event.
 
     Args:
@@ -174,6 +175,7 @@ class SessionModel(EngineEvents):
             self.order.remove(member)
         if self.called == member:  # whoever is gone is no longer called on
             self.called = None
+        self.drop_hand(member)
 
     def _on_consented(self, e: Event) -> None:
         member = e.member
@@ -224,7 +226,7 @@ class SessionModel(EngineEvents):
         self.phase_start = e.time
         self.time_up = False
         self.phase_shares, self.phase_speaking = {}, {}
-        self.last = None
+        self.last, self.hands = None, []
         if self.policy.rounds:
             self.new_round(1, self.round_order())
         else:
@@ -311,6 +313,7 @@ class SessionModel(EngineEvents):
         self.share_clean = True
         self.called = None
         self.last = member
+        self.drop_hand(member)
         _warn, limit, hard = self.limits()
         self.share_cap = (limit, hard)
 
@@ -330,6 +333,7 @@ class SessionModel(EngineEvents):
             self.passed.add(member)
         self.called = None
         self.last = member
+        self.drop_hand(member)
         self.passes[member] = self.passes.get(member, 0) + 1
 
     def _on_called_on(self, e: Event) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from peersupport.engine.format import Format, PhaseSpec
 from peersupport.engine.state import SessionStatus
 from peersupport.events import Event
-from peersupport.testing.declared import Declared, Round
+from peersupport.testing.declared import Declared, Round, declared_key, place
 from peersupport.testing.declared import offered as offered_by
 from peersupport.testing.tables import share_limits
 from peersupport.testing.verdict import ConformanceError
@@ -60,6 +60,10 @@ class ModelState:
         self.called: str | None = None
         self.last: str | None = None
         self.holder: str | None = None
+        #: The queue of raised hands (the head first), and pending points of
+        #: process: member -> acknowledged yet.
+        self.hands: list[str] = []
+        self.points: dict[str, bool] = {}
         self.start = 0.0
         self.warned = False
         self.over = False
@@ -140,6 +144,8 @@ class ModelState:
             self.closed,
             self.called,
             self.last,
+            tuple(self.hands),
+            bool(self.points),
         )
 
     def floor_for_turn(self) -> Round:
@@ -147,7 +153,16 @@ class ModelState:
         if not self.rollover_due():
             return self.floor_now()
         order = tuple(self.round_order())
-        return Round(self.round + 1, order, frozenset(), False, None, self.last)
+        return Round(
+            self.round + 1,
+            order,
+            frozenset(),
+            False,
+            None,
+            self.last,
+            tuple(self.hands),
+            bool(self.points),
+        )
 
     def offered(self) -> str | None:
         """Whom the policy offers the floor to now (``None`` while someone holds it).
@@ -157,6 +172,16 @@ class ModelState:
         if self.holder is not None:
             return None
         return offered_by(self.policy, self.floor_now())
+
+    def hand_position(self, member: str) -> int:
+        """Where ``member``'s raised hand joins the queue now, by the declared order rule."""
+        counts = (self.phase_shares, self.shares, self.speaking)
+        return place(self.hands, member, lambda m: declared_key(self.policy, counts, m))
+
+    def drop_hand(self, member: str) -> None:
+        """Take ``member`` off the queue (they took the floor, passed or left)."""
+        if member in self.hands:
+            self.hands.remove(member)
 
     def round_order(self) -> list[str]:
         """Eligible members present, starting after the first facilitator."""

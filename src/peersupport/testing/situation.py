@@ -7,7 +7,8 @@ phase, round and floor situation asked for. Every step is an ordinary action
 through the public :class:`~peersupport.Session` API, so the session's log is
 one the engine wrote (``Session.verify`` accepts it) and a plugin's rules and
 policy are in force all the way. What it does in a phase depends only on the
-turn policy's declaration (who speaks, who calls on whom), never on its name.
+turn policy's declaration (who speaks, who calls on whom, whether hands are
+raised), never on its name.
 
 A plugin author writes a targeted property test by reaching the situation the
 rule is about and then trying the action under test::
@@ -82,12 +83,20 @@ class _Driver:
         self.act(f"advance(by={chair!r}, to={to!r})", lambda: session.advance(by=chair, to=to))
 
     def offer(self, member: str) -> None:
-        """Where the policy's floor goes to whoever is called on, the chair calls ``member``."""
+        """Get the floor offered to ``member`` where the policy needs it.
+
+        Where the floor goes to whoever is called on, the chair calls ``member``;
+        where it goes to the head of a queue of raised hands, ``member`` raises
+        their hand, and the chair calls on them if they are not at its head.
+        """
         session = self.session
         policy = session.phase.policy
+        offers, callers = Offer(policy.offers), Callers(policy.callers)
+        if offers is Offer.QUEUE and member not in session.floor.hands:
+            self.act(f"raise_hand({member!r})", partial(session.raise_hand, member))
         if (
-            Offer(policy.offers) is Offer.CALLED
-            and Callers(policy.callers) is not Callers.NOBODY
+            offers in (Offer.CALLED, Offer.QUEUE)
+            and callers is not Callers.NOBODY
             and session.offered_to() != member
         ):
             chair = self.chair()
@@ -170,7 +179,10 @@ def reach(
     ``turns`` take their turns in that order (sharing ``seconds`` each, or
     passing if they are in ``passes``), and ``holder`` takes the floor and is
     left holding it. Where the phase's policy gives the floor to whoever is
-    called on, the chair calls on each member first. Where rounds roll over by
+    called on, the chair calls on each member first; where it gives the floor
+    to the head of a queue of raised hands, each member raises their hand
+    first (and the chair calls on them if the queue's order puts someone else
+    ahead). Where rounds roll over by
     themselves, a round begins with its first turn: without ``turns`` or
     ``holder``, the session is left at the end of the round before.
 

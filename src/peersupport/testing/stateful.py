@@ -7,7 +7,8 @@ a plugin) on a manual clock. Its rules act through a
 by random people (out of turn, twice in a round, outsiders, without consent,
 cross-talk, the wrong phase, facilitators' actions by members, calling on
 people), arrivals and departures at any moment, clock jumps across deadlines,
-pauses and amendments. Its invariants compare the session with an independent
+pauses and amendments, hands raised, lowered, moved and cleared, and points of
+process. Its invariants compare the session with an independent
 model after every step. Its base, :class:`~peersupport.testing.machine.SessionMachine`,
 opens the session, lets time pass and holds the invariants; the ordinary flow of
 a meeting is :class:`~peersupport.testing.meeting.Meeting`.
@@ -37,7 +38,7 @@ from hypothesis.stateful import precondition, rule
 
 from peersupport import formats
 from peersupport.testing.machine import SessionMachine, running
-from peersupport.testing.strategies import STEPS, amendments
+from peersupport.testing.strategies import OUTCOMES, POSITIONS, STEPS, amendments
 
 __all__ = ["SessionConformance", "machine_for"]
 
@@ -160,12 +161,77 @@ class SessionConformance(SessionMachine):
         """A facilitator, the last speaker or anyone calls on someone (mostly who is waiting)."""
         state = self.h.session.state
         floor = state.floor
-        waiting = [m for m in floor.order if m not in floor.had_turn]
+        waiting = [m for m in floor.order if m not in floor.had_turn] + list(floor.hands)
         pool = waiting + waiting + list(state.present) + self.people
         member = data.draw(st.sampled_from(pool), label="member")
         last = state.floor.last
         callers = [*self.leads, *self.leads, *([last] * 3 if last else []), *self.people]
         self.act("call_on", member, data.draw(st.sampled_from(callers), label="by"))
+
+    # -------------------------------------------------------------- the queue
+
+    @precondition(lambda self: running(self) and self.h.model.policy.queue)
+    @rule(data=st.data(), how=st.sampled_from(["up", "up", "everyone", "down", "jump"]))
+    def hands_go_up_or_down(self, data: st.DataObject, how: str) -> None:
+        """Where there is a queue, someone (or everyone present) raises or lowers a hand.
+
+        A facilitator sometimes does it for them; or someone in the queue, mostly
+        not at its head, tries to take the floor. (Elsewhere, anyone may try hands
+        in :meth:`someone_acts`: the session must refuse.)
+        """
+        state = self.h.session.state
+        if how == "everyone":
+            note("everyone present raises a hand")
+            for member in state.present:
+                self.act("raise_hand", member)
+            return
+        if how == "jump" and state.floor.hands:
+            hands = state.floor.hands
+            who = data.draw(st.sampled_from([*hands[1:] * 3, *hands]), label="who")
+            self.consented(who)
+            self.act("start_share", who)
+            return
+        pool = list(state.present) or self.people
+        if how == "down":
+            pool = [*state.floor.hands * 4, *pool]
+        who = data.draw(st.sampled_from(pool), label="who")
+        by = data.draw(st.sampled_from([None, None, None, *self.leads]), label="by")
+        self.act("raise_hand" if how == "up" else "lower_hand", who, by)
+
+    @precondition(lambda self: running(self) and bool(self.h.model.hands))
+    @rule(data=st.data(), how=st.integers(0, 7))
+    def someone_orders_the_queue(self, data: st.DataObject, how: int) -> None:
+        """The chair (or anyone) moves an entry of the queue anywhere, or clears the queue."""
+        hands = self.h.session.state.floor.hands
+        by = self.draw_by(data, usually=self.chair()) if how < 2 else self.chair()
+        if how % 4 == 0:
+            self.act("clear_hands", by=by)
+            return
+        who = data.draw(st.sampled_from(hands), label="who")
+        elsewhere = [p for p in range(len(hands)) if p != hands.index(who)] or [0]
+        places = st.sampled_from(elsewhere) | st.sampled_from(POSITIONS)
+        self.act("move_hand", who, by, position=data.draw(places, label="position"))
+
+    @precondition(running)
+    @rule(data=st.data())
+    def someone_raises_a_point_of_process(self, data: st.DataObject) -> None:
+        """Someone (mostly present, in any phase, paused or not) raises a point of process."""
+        pool = self.present_ids() * 3 + self.people
+        by = data.draw(st.sampled_from([None, None, None, *self.leads]), label="by")
+        self.act("raise_point", data.draw(st.sampled_from(pool), label="who"), by)
+
+    @precondition(lambda self: running(self) and bool(self.h.model.points))
+    @rule(data=st.data(), step=st.integers(0, 3))
+    def a_point_is_taken(self, data: st.DataObject, step: int) -> None:
+        """A facilitator (or someone else) acknowledges a point of process, or resolves it."""
+        points = dict(self.h.model.points)
+        who = data.draw(st.sampled_from(sorted(points)), label="who")
+        by = self.draw_by(data, usually=self.chair())
+        if points[who] or step == 0:  # step 0: maybe before it was acknowledged
+            outcome = data.draw(st.sampled_from(OUTCOMES), label="outcome")
+            self.act("resolve_point", who, by, outcome=outcome)
+        else:
+            self.act("acknowledge_point", who, by)
 
     # -------------------------------------------------------------- facilitators
 

@@ -27,7 +27,10 @@ __all__ = [
     "FACILITATOR_ACTIONS",
     "MEMBER_ACTIONS",
     "NAMES",
+    "ON_SOMEONE",
+    "OUTCOMES",
     "OUTSIDERS",
+    "POSITIONS",
     "STEPS",
     "Action",
     "action_sequences",
@@ -59,6 +62,12 @@ MEMBER_ACTIONS = (
     "interject",
     "call_on",
     "skip",
+    "raise_hand",
+    "lower_hand",
+    "move_hand",
+    "raise_point",
+    "acknowledge_point",
+    "resolve_point",
 )
 #: Session methods only facilitators may call: ``method(by=...)``.
 FACILITATOR_ACTIONS = (
@@ -69,7 +78,14 @@ FACILITATOR_ACTIONS = (
     "resume",
     "end",
     "amend_agreement",
+    "clear_hands",
 )
+#: Member actions a facilitator takes on someone: ``method(member, by=...)``.
+ON_SOMEONE = ("call_on", "skip", "move_hand", "acknowledge_point", "resolve_point")
+#: Places in a queue a hand is moved to (some of them no place at all).
+POSITIONS = (0, 0, 1, 1, 2, 3, -1, 9, True)
+#: How a facilitator closes a point of process (the last is no way at all).
+OUTCOMES = ("resolved", "resolved", "amendment", "dropped")
 #: The guidelines of generated agreements.
 _GUIDELINES = ("One voice at a time.",)
 #: Roles a visitor may ask for on arrival (some of them invalid).
@@ -87,7 +103,8 @@ class Action:
         by: Who acts for them (member actions), or the facilitator acting.
         options: Other keyword arguments as ``(name, value)`` pairs: ``to`` for
             ``advance``, ``role`` for ``arrive``, the changes for
-            ``amend_agreement``, ``seconds`` for ``wait``.
+            ``amend_agreement``, ``position`` for ``move_hand``, ``outcome`` for
+            ``resolve_point``, ``seconds`` for ``wait``.
     """
 
     name: str
@@ -273,17 +290,32 @@ def _people(group: Group, outsiders: Sequence[str]) -> list[str]:
 
 
 def actions(
-    group: Group, fmt: Format, *, outsiders: Sequence[str] = OUTSIDERS
+    group: Group,
+    fmt: Format,
+    *,
+    outsiders: Sequence[str] = OUTSIDERS,
+    names: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Action]:
     """Any single action on a session of ``group`` running ``fmt``, valid or not.
 
     Members act for themselves or others; facilitators' actions are also tried
-    by members and outsiders; ``advance`` goes to any phase (or nowhere).
+    by members and outsiders; ``advance`` goes to any phase (or nowhere); hands
+    are raised, lowered, moved (to any place, or none) and cleared in any phase,
+    and points of process raised, acknowledged and resolved (or closed in a way
+    there is none).
+
+    Args:
+        group: The group meeting.
+        fmt: The format.
+        outsiders: Ids of people not in the group who try to act too.
+        names: The session methods to draw from (default: all of
+            :data:`MEMBER_ACTIONS` and :data:`FACILITATOR_ACTIONS`).
     """
     return _actions(
         tuple(_people(group, outsiders)),
         tuple(m.id for m in group.facilitators),
         (None, *fmt.phases, "nowhere"),
+        MEMBER_ACTIONS + FACILITATOR_ACTIONS if names is None else tuple(names),
     )
 
 
@@ -293,8 +325,9 @@ def _actions(
     people: tuple[str, ...],
     leads: tuple[str, ...],
     phases: tuple[str | None, ...],
+    names: tuple[str, ...],
 ) -> Action:
-    name = draw(st.sampled_from(MEMBER_ACTIONS + FACILITATOR_ACTIONS))
+    name = draw(st.sampled_from(names))
     lead_or_anyone = draw(st.sampled_from(leads + leads + people))
     options: tuple[tuple[str, Any], ...] = ()
     if name in FACILITATOR_ACTIONS:
@@ -305,13 +338,17 @@ def _actions(
             options = tuple(sorted(draw(_AMENDMENTS).items()))
         return Action(name, None, lead_or_anyone, options)
     member = draw(st.sampled_from(people))
-    if name in ("call_on", "skip"):
+    if name in ON_SOMEONE:
         by: str | None = lead_or_anyone
     else:
         by = draw(st.sampled_from((None, None, None, lead_or_anyone)))
     if name == "arrive":
         role = draw(st.sampled_from(VISITOR_ROLES))
         options = () if role is None else (("role", role),)
+    elif name == "move_hand":
+        options = (("position", draw(st.sampled_from(POSITIONS))),)
+    elif name == "resolve_point":
+        options = (("outcome", draw(st.sampled_from(OUTCOMES))),)
     return Action(name, member, by, options)
 
 

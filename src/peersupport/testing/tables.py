@@ -22,6 +22,7 @@ __all__ = [
     "FACILITATOR_KINDS",
     "FOR_THEMSELF_KINDS",
     "KNOWN_RULES",
+    "POINT_OUTCOMES",
     "SHARE_TIME_LIMIT",
     "TURN_ACTIONS",
     "TURN_KINDS",
@@ -73,6 +74,8 @@ AMENDABLE = frozenset(
         "share_the_air",
     }
 )
+#: How a point of process is closed (the model's own copy).
+POINT_OUTCOMES = ("resolved", "amendment")
 #: Phase rules the model knows in detail (by id).
 KNOWN_RULES = frozenset({"reserved-time", "share-the-air"})
 #: Id of the always-on rule that times shares (named in deadline events).
