@@ -55,6 +55,14 @@ class NewcomerIntroductionsCopy(ps.NewcomerIntroductions):
     name = "policy-g"
 
 
+class RaisedHandsCopy(ps.RaisedHands):
+    name = "policy-h"
+
+
+class ProgressiveHandsCopy(ps.ProgressiveHands):
+    name = "policy-i"
+
+
 COPIES: tuple[type[ps.TurnPolicy], ...] = (
     SeatOrderCopy,
     PopcornCopy,
@@ -63,6 +71,8 @@ COPIES: tuple[type[ps.TurnPolicy], ...] = (
     FacilitatorOnlyCopy,
     OpenFloorCopy,
     NewcomerIntroductionsCopy,
+    RaisedHandsCopy,
+    ProgressiveHandsCopy,
 )
 #: Built-in policy name -> the name of its copy.
 RENAMED = {copy.__mro__[1].name: copy.name for copy in COPIES}
@@ -150,7 +160,8 @@ def copies(added: Callable[[object, str], None]) -> dict[str, dict[str, str]]:
 def declaration(policy: ps.TurnPolicy) -> dict[str, Any]:
     """What a policy declares, its name and description aside."""
     fields = ("rounds", "auto_rollover", "offers", "speakers", "callers", "passing")
-    return {k: getattr(policy, k) for k in (*fields, "roles", "sharing", "timed")}
+    queue = ("hand_order", "hand_rounds", "max_shares")
+    return {k: getattr(policy, k) for k in (*fields, "roles", "sharing", "timed", *queue)}
 
 
 def nan_safe(value: Any) -> Any:

@@ -10,7 +10,10 @@ methods of :class:`Behaviour` will do; :class:`ProfileBehaviour` is the default.
 Its :meth:`~ProfileBehaviour.volunteer` is the speaking-turns choice model of
 small-group research used in open phases (and the ``free-discussion`` baseline):
 the next speaker is drawn with a probability that rises with their talkativeness
-and with the time since they last spoke.
+and with the time since they last spoke. Its :meth:`~ProfileBehaviour.hand_delay`
+is the same model in continuous time, for phases with a queue of raised hands:
+the urge to raise a hand rises with talkativeness and with the time since the
+member last spoke, and newcomers are slower to raise theirs.
 
 Every random draw comes from the ``random.Random`` the runner passes in (seeded
 from a :class:`numpy.random.SeedSequence`), so a session is reproducible.
@@ -252,6 +255,18 @@ class Behaviour(Protocol):
         """Whether ``member`` tries to cross-talk while someone else shares."""
         ...
 
+    def hand_delay(
+        self, session: Session, member: MemberProfile, silent_since: float, rng: random.Random
+    ) -> float | None:
+        """In a phase with a queue of raised hands: seconds from now until ``member`` raises theirs.
+
+        Asked when the member can raise a hand: when the phase starts or they
+        arrive, and after each of their turns. ``silent_since`` is the clock time
+        their last share ended (or they passed, or arrived). ``None``: they do
+        not raise their hand again in this phase.
+        """
+        ...
+
 
 @attrs.frozen
 class ProfileBehaviour:
@@ -263,11 +278,20 @@ class ProfileBehaviour:
         alpha: Exponent on talkativeness in that weight.
         min_weight: Floor of the talkativeness term, so quiet members are not
             silenced forever.
+        hand_tau: Seconds; in a phase with a queue, a member raises their hand
+            at the rate ``eagerness / hand_tau * (1 + seconds since they last
+            spoke / tau)``, the weight above spread over time (see
+            :meth:`hand_delay`): the mean wait of the most eager member right
+            after speaking is about ``hand_tau``.
+        newcomer_hesitancy: A newcomer's eagerness to raise a hand is divided by
+            this (1: newcomers are as quick as anyone with their talkativeness).
     """
 
     tau: float = 120.0
     alpha: float = 2.0
     min_weight: float = 0.01
+    hand_tau: float = 30.0
+    newcomer_hesitancy: float = 4.0
 
     def turn(self, session: Session, member: MemberProfile, rng: random.Random) -> float | None:
         """Pass with probability ``pass_propensity * (1 - t)``; else a lognormal share."""
@@ -308,3 +332,28 @@ class ProfileBehaviour:
     def interjects(self, session: Session, member: MemberProfile, rng: random.Random) -> bool:
         """Try to cross-talk with probability ``member.cross_talk``."""
         return rng.random() < member.cross_talk
+
+    def eagerness(self, member: MemberProfile) -> float:
+        """How readily ``member`` raises a hand: the talkativeness term of :meth:`volunteer`.
+
+        ``max(min_weight, talkativeness ** alpha)``, divided by
+        ``newcomer_hesitancy`` for a newcomer.
+        """
+        weight: float = max(self.min_weight, member.talkativeness**self.alpha)
+        return weight / self.newcomer_hesitancy if member.newcomer else weight
+
+    def hand_delay(
+        self, session: Session, member: MemberProfile, silent_since: float, rng: random.Random
+    ) -> float:
+        """Seconds until ``member`` raises their hand: one draw of a rising hazard.
+
+        At ``s`` seconds of silence the member raises their hand at the rate
+        ``e / hand_tau * (1 + s / tau)`` (``e``: :meth:`eagerness`), so the draw
+        solves ``e / hand_tau * (d * b + d ** 2 / (2 * tau)) = E`` for the delay
+        ``d``, with ``E ~ Exp(1)`` and ``b = 1 + s0 / tau`` at the silence ``s0``
+        now: ``d = 2K / (b + sqrt(b ** 2 + 2K / tau))`` with ``K = E * hand_tau / e``.
+        """
+        k = rng.expovariate(1.0) * self.hand_tau / self.eagerness(member)
+        tau = self.tau
+        b: float = 1.0 + max(0.0, session.clock.now() - silent_since) / tau
+        return 2.0 * k / (b + math.sqrt(b * b + 2.0 * k / tau))

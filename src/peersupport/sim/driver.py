@@ -2,13 +2,14 @@
 
 A :class:`Driver` seats everyone, then walks the format's phases and acts in
 each as its turn policy declares, read from the policy's attributes (``rounds``,
-``speakers``, ``offers``, ``auto_rollover``), never from its name: in phases
-with rounds, members take their turns in the order the engine offers them, as
-volunteers, or called on by the facilitator when only whoever is called may
-speak; in phases where only facilitators speak, the facilitator talks or moves
-on; in open phases the behaviour's speaking-turns model picks the next speaker
-until the phase's time is up. Late arrivals and early departures happen when
-their time comes.
+``speakers``, ``offers``, ``auto_rollover``, ``max_shares``), never from its
+name: in phases with rounds, members take their turns in the order the engine
+offers them, as volunteers, or called on by the facilitator when only whoever is
+called may speak; in phases where only facilitators speak, the facilitator talks
+or moves on; with a queue of raised hands (``Offer.QUEUE``), hands go up when the
+behaviour's ``hand_delay`` says (during shares too) and the head of the queue
+shares or passes; in open phases the behaviour's speaking-turns model picks the
+next speaker. Late arrivals and early departures happen when their time comes.
 
 The facilitator advances phases, closes a round when the phase's time budget
 is used up (whoever was not reached is recorded by the engine), and starts new
@@ -60,9 +61,11 @@ class Driver:
         "fac",
         "facs",
         "gap",
+        "hands_at",
         "last_spoke",
         "pending",
         "profiles",
+        "quiet",
         "rng",
         "s",
         "talkers",
@@ -87,6 +90,9 @@ class Driver:
         self.rng = rng
         self.gap = fac.turn_gap
         self.last_spoke: dict[str, float] = {}
+        # In a queue phase: when each member will raise their hand, and who will not.
+        self.hands_at: dict[str, float] = {}
+        self.quiet: set[str] = set()
         self.talkers = [p for p in profiles if p.cross_talk > 0.0]
         # (time, order, kind, member): late arrivals and early departures.
         pending: list[tuple[float, int, str, str]] = []
@@ -118,6 +124,15 @@ class Driver:
             elif self.s.is_present(member):
                 self.s.leave(member)
 
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` pass; in a queue phase, hands go up at their times meanwhile."""
+        if self.hands_at:
+            until = self.clock.now() + seconds
+            self.raise_hands(until)
+            self.clock.set(until)
+        else:
+            self.clock.advance(seconds)
+
     def share(self, member: str, seconds: float, limit: float | None, hard: bool) -> None:
         """``member`` shares for ``seconds``; others may interject halfway.
 
@@ -131,7 +146,7 @@ class Driver:
             half = seconds / 2
             if hard and limit is not None and half >= limit:
                 half = limit / 2  # interjections come before a hard cap ends the share
-            clock.advance(half)
+            self.wait(half)
             seconds -= half
             for p in talkers:
                 if (
@@ -142,12 +157,12 @@ class Driver:
                     with contextlib.suppress(CrossTalkBlocked):  # blocked: recorded
                         s.interject(p.id)
         if hard and limit is not None and clock.now() + seconds >= s.floor.started + limit:
-            clock.advance(seconds)
+            self.wait(seconds)
             s.apply_due()  # the engine's hard cap ends the share
             if s.floor.holder == member:  # pragma: no cover - defensive
                 s.end_share(member)
         else:
-            clock.advance(seconds)
+            self.wait(seconds)
             s.end_share(member)
         self.last_spoke[member] = clock.now()
 
@@ -162,12 +177,16 @@ class Driver:
         else:
             self.s.pass_turn(member)
 
-    def member_turn(self, member: str, limit: float | None, hard: bool) -> None:
-        """A member's turn in a round: share or pass as the behaviour says.
+    def member_turn(self, member: str, limit: float | None, hard: bool) -> bool:
+        """A member's turn in a round or from the queue: share or pass as the behaviour says.
 
         Where the agreement switched passing off, a member (not a newcomer) who
         would pass says a few words instead (:data:`BRIEF_SHARE`). A share a rule
-        refuses becomes a pass; a pass refused, a skip by the facilitator.
+        refuses becomes a pass; a pass refused, a skip by the facilitator (in a
+        queue phase: the facilitator lowers the member's hand).
+
+        Returns:
+            Whether the member shared.
         """
         s = self.s
         profile = self.by_id[member]
@@ -177,14 +196,18 @@ class Driver:
         if seconds is not None:
             try:
                 self.share(member, seconds, limit, hard)
-                return
+                return True
             except ActionRejected:  # e.g. a plugin's rule: they pass instead
                 if s.floor.holder is not None:
                     raise
         try:
             s.pass_turn(member)
         except ActionRejected:
-            s.skip(member, by=FAC)
+            if s.phase.policy.offers is Offer.QUEUE:
+                s.lower_hand(member, by=FAC)
+            else:
+                s.skip(member, by=FAC)
+        return False
 
     # ------------------------------------------------------------ phases
 
@@ -208,6 +231,8 @@ class Driver:
                     s.start_share(FAC)
                     self.clock.advance(fac.phase_talk)
                     s.end_share(FAC)
+            elif policy.offers is Offer.QUEUE:
+                self.queue_phase(phase)
             else:
                 self.open_phase(phase)
             self.due()
@@ -243,6 +268,74 @@ class Driver:
                 clock.advance(gap or 1.0)
             else:
                 clock.advance(gap)
+
+    def schedule_hands(self, most: int | None) -> None:
+        """Ask the behaviour when each member who could raise a hand now will raise it.
+
+        Called while the floor is free: everyone present whose hand is down, not
+        asked already, who has shared fewer than ``most`` times in the phase.
+        """
+        s, hands_at, quiet = self.s, self.hands_at, self.quiet
+        hands = s.floor.hands
+        now = self.clock.now()
+        for p in self.profiles:
+            m = p.id
+            if m in hands_at or m in quiet or m in hands or not s.is_present(m):
+                continue
+            if most is not None and s.phase_shares.get(m, 0) >= most:
+                quiet.add(m)
+                continue
+            delay = self.behaviour.hand_delay(s, p, self.last_spoke.get(m, now), self.rng)
+            if delay is None:
+                quiet.add(m)
+            else:
+                hands_at[m] = now + delay
+
+    def raise_hands(self, until: float) -> None:
+        """Raise every hand due by ``until``, each at its time (ties: as scheduled)."""
+        s, clock, hands_at = self.s, self.clock, self.hands_at
+        while hands_at:
+            member = min(hands_at, key=hands_at.__getitem__)
+            at = hands_at[member]
+            if at > until:
+                return
+            del hands_at[member]
+            clock.set(max(at, clock.now()))
+            if not s.is_present(member):  # left meanwhile: asked again if they return
+                continue
+            try:
+                s.raise_hand(member)
+            except ActionRejected:  # e.g. a plugin's rule: no hand from them in this phase
+                self.quiet.add(member)
+
+    def queue_phase(self, phase: PhaseSpec) -> None:
+        """Raised hands: hands go up as the behaviour says; whoever is offered the floor takes it.
+
+        The head of the queue shares or passes (:meth:`member_turn`); with nobody's
+        hand up, time passes until the next hand goes up. Until the budget is used.
+        """
+        s, clock, gap, pending, by_id = self.s, self.clock, self.gap, self.pending, self.by_id
+        end = s.phase_started_at + (phase.budget if phase.budget is not None else 0.0)
+        _warn, limit, hard = s.format.always_on.share_time_limit.limits(phase, s.agreement)
+        most = phase.policy.max_shares
+        hands_at = self.hands_at  # empty between queue phases
+        self.quiet.clear()
+        while clock.now() < end:
+            self.due()
+            self.schedule_hands(most)
+            self.raise_hands(clock.now())
+            head = s.offered_to()
+            if head is None:  # nobody's hand is up: until the next hand, arrival or the end
+                arrival = pending[-1][0] if pending else end
+                clock.set(max(min([end, arrival, *hands_at.values()]), clock.now()))
+            elif head not in by_id:  # not a simulated member's hand
+                s.lower_hand(head, by=FAC)
+            elif self.member_turn(head, limit, hard):
+                self.wait(gap)
+            else:  # passed: the urge starts again from now
+                self.last_spoke[head] = clock.now()
+                self.wait(gap or 1.0)
+        hands_at.clear()
 
     def round_phase(self, phase: PhaseSpec) -> None:
         """Rounds: seat order, volunteers (popcorn, tag) or called on by the facilitator."""

@@ -13,12 +13,14 @@ textbook entropy formula.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from peersupport.events import EventKind
 
 if TYPE_CHECKING:
+    from peersupport.engine.events import Event
     from peersupport.engine.session import Session
 
 __all__ = [
@@ -42,6 +44,10 @@ _PHASE = EventKind.PHASE_ENTERED
 _ENDED = EventKind.ENDED
 _PAUSED = EventKind.PAUSED
 _RESUMED = EventKind.RESUMED
+_PASSED = EventKind.PASSED
+_RAISED = EventKind.HAND_RAISED
+_LOWERED = EventKind.HAND_LOWERED
+_CLEARED = EventKind.HANDS_CLEARED
 
 SESSION_COLUMNS = (
     "members_present",
@@ -63,6 +69,11 @@ SESSION_COLUMNS = (
     "overtime",
     "phase_overruns",
     "overrun_seconds",
+    "hands_raised",
+    "hand_wait_mean",
+    "hand_wait_median",
+    "queue_jumps",
+    "never_heard",
 )
 """Columns of the per-session metrics, in order."""
 MEMBER_COLUMNS = (
@@ -79,6 +90,10 @@ MEMBER_COLUMNS = (
     "cross_talk_blocked",
     "arrived_at",
     "left_early",
+    "hands_raised",
+    "hands_answered",
+    "hand_wait",
+    "queue_jumps",
 )
 """Columns of the per-member metrics, in order."""
 
@@ -140,6 +155,28 @@ def top_share(values: Sequence[float]) -> float:
     return max(values) / total
 
 
+def _answered(
+    event: Event,
+    queue: dict[str, tuple[int, float]],
+    waits: dict[str, list[float]],
+    jumps: dict[str, int],
+) -> None:
+    """``event``'s member took the floor or passed while hands were up: tally it.
+
+    Their own hand, if up, is answered (its wait is recorded); it is a queue jump
+    if someone still in the queue raised their hand before theirs (before this
+    turn, for a member called on without a raised hand).
+    """
+    m: str = event.member  # type: ignore[assignment]
+    mine = queue.pop(m, None)
+    seq = event.seq
+    if mine is not None:
+        waits.setdefault(m, []).append(event.time - mine[1])
+        seq = mine[0]
+    if any(other < seq for other, _at in queue.values()):
+        jumps[m] = jumps.get(m, 0) + 1
+
+
 def collect(
     session: Session, profiles: Sequence[Participant]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -157,6 +194,11 @@ def collect(
     first: dict[str, float] = {}
     blocked: dict[str, int] = {}
     left: set[str] = set()
+    # The queue of raised hands: who is in it, with when (seq, time) they raised their hand.
+    queue: dict[str, tuple[int, float]] = {}
+    raised: dict[str, int] = {}
+    hand_waits: dict[str, list[float]] = {}
+    jumps: dict[str, int] = {}
     phases: list[tuple[float, str]] = []
     paused = [0.0]  # seconds paused in each phase, the first phase first
     paused_at: float | None = None
@@ -171,6 +213,8 @@ def collect(
             m = e.member
             if counts and m not in first:
                 first[m] = e.time  # type: ignore[index]
+            if queue:
+                _answered(e, queue, hand_waits, jumps)
         elif kind is _ARRIVED:
             arrived.setdefault(e.member, e.time)  # type: ignore[arg-type]  # the first arrival
         elif kind is _PHASE:
@@ -178,6 +222,7 @@ def collect(
             phases.append((e.time, phase))  # type: ignore[arg-type]
             paused.append(0.0)
             counts = specs[phase].sharing  # type: ignore[index]
+            queue.clear()
         elif kind is _PAUSED:
             paused_at = e.time
         elif kind is _RESUMED and paused_at is not None:
@@ -187,6 +232,18 @@ def collect(
             blocked[e.member] = blocked.get(e.member, 0) + 1  # type: ignore[index, arg-type]
         elif kind is _LEFT:
             left.add(e.member)  # type: ignore[arg-type]
+            queue.pop(e.member, None)  # type: ignore[arg-type]
+        elif kind is _PASSED:
+            if queue:
+                _answered(e, queue, hand_waits, jumps)
+        elif kind is _RAISED:
+            m = e.member
+            queue[m] = (e.seq, e.time)  # type: ignore[index]
+            raised[m] = raised.get(m, 0) + 1  # type: ignore[index, arg-type]
+        elif kind is _LOWERED:
+            queue.pop(e.member, None)  # type: ignore[arg-type]
+        elif kind is _CLEARED:
+            queue.clear()
         elif kind is _ENDED:
             end = e.time
             if paused_at is not None:  # ended during a pause
@@ -202,7 +259,8 @@ def collect(
     speaking: list[float] = []
     shares: list[float] = []
     waits: list[float] = []
-    never = missed_total = 0
+    never = missed_total = unheard = 0
+    all_waits: list[float] = []
     for seat, p in enumerate(profiles):
         m = p.id
         at = arrived.get(m)
@@ -221,6 +279,11 @@ def collect(
         missed_total += missed
         speaking.append(t)
         shares.append(n_shares)
+        n_raised = raised.get(m, 0)
+        mine = hand_waits.get(m, ())
+        all_waits.extend(mine)
+        if n_raised and not mine:
+            unheard += 1
         rows.append(
             {
                 "member": m,
@@ -236,6 +299,10 @@ def collect(
                 "cross_talk_blocked": blocked.get(m, 0),
                 "arrived_at": at,
                 "left_early": m in left,
+                "hands_raised": n_raised,
+                "hands_answered": len(mine),
+                "hand_wait": math.fsum(mine) / len(mine) if mine else _NAN,
+                "queue_jumps": jumps.get(m, 0),
             }
         )
     budgets = session.format.phases
@@ -273,6 +340,11 @@ def collect(
         "overtime": math.fsum(r["overtime"] for r in rows),
         "phase_overruns": overruns,
         "overrun_seconds": over_seconds,
+        "hands_raised": sum(r["hands_raised"] for r in rows),
+        "hand_wait_mean": math.fsum(all_waits) / len(all_waits) if all_waits else _NAN,
+        "hand_wait_median": statistics.median(all_waits) if all_waits else _NAN,
+        "queue_jumps": sum(r["queue_jumps"] for r in rows),
+        "never_heard": unheard,
     }
     return metrics, rows
 
@@ -289,6 +361,13 @@ def session_metrics(session: Session, profiles: Sequence[Participant]) -> dict[s
     ``overrun_seconds`` by how much, time paused not counted (a pause moves the
     phase's budget on, as the engine does); ``duration`` includes pauses. A log
     that stops before ``ended`` is measured up to its last event.
+
+    The queue metrics (phases with raised hands): a raised hand is *answered* when
+    its member takes the floor or passes; ``hand_wait_mean`` and
+    ``hand_wait_median`` are over every answered hand of the members, from raising
+    it to the answer; ``queue_jumps`` counts turns taken (or passed) while someone
+    who raised their hand earlier was still waiting; ``never_heard`` counts
+    members who raised a hand and had none answered.
     """
     return collect(session, profiles)[0]
 
@@ -299,5 +378,7 @@ def member_metrics(session: Session, profiles: Sequence[Participant]) -> list[di
     ``arrived_at`` is the member's first arrival and ``first_share_wait`` the time
     from it to their first share (in a phase whose shares count), so a member who
     leaves and comes back keeps their first wait; ``nan`` if they never shared.
+    ``hand_wait`` is the mean wait of their answered hands (``nan``: none), and
+    ``queue_jumps`` their turns ahead of someone who raised a hand earlier.
     """
     return collect(session, profiles)[1]

@@ -66,6 +66,10 @@ _INT = {
     "interjections",
     "phase_overruns",
     "seat",
+    "hands_raised",
+    "hands_answered",
+    "queue_jumps",
+    "never_heard",
 }
 _TYPES = {"member": pa.string(), "newcomer": pa.bool_(), "left_early": pa.bool_()}
 
@@ -92,6 +96,9 @@ SUMMARY_METRICS = (
     "cross_talk_blocked",
     "overtime",
     "phase_overruns",
+    "hand_wait_mean",
+    "queue_jumps",
+    "never_heard",
 )
 
 
