@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import gc
-import json
 import re
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 import peersupport as ps
 from peersupport.web import Links, phase_diagram, room_view
 from people import make_group
-from web_server import SECRET, free_port, room_server
-
-if TYPE_CHECKING:
-    from websockets.sync.client import ClientConnection
+from web_server import SECRET, ask, free_port, room, room_server, socket, state_after
 
 pytestmark = pytest.mark.web
 
@@ -36,44 +30,6 @@ def get(url: str, data: bytes | None = None) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
-
-
-def room(base: str, sid: str, member: str) -> str:
-    """The room URL of ``member`` in session ``sid``."""
-    return f"{base}/s/{sid}/{LINKS.token(f'session:{sid}', member)}"
-
-
-@contextmanager
-def socket(base: str, sid: str, member: str) -> Iterator[ClientConnection]:
-    """A member's live connection to the room, its first state message read."""
-    from websockets.sync.client import connect
-
-    with connect(room(base, sid, member).replace("http://", "ws://") + "/ws") as connection:
-        first = receive(connection)
-        assert first["type"] == "state"
-        yield connection
-
-
-def receive(connection: ClientConnection) -> dict[str, Any]:
-    """The next message from the server."""
-    return json.loads(connection.recv(timeout=10))
-
-
-def ask(connection: ClientConnection, action: str, target: str | None = None) -> dict[str, Any]:
-    """Press a button; return the server's reply (state messages before it are skipped)."""
-    connection.send(json.dumps({"id": 1, "action": action, "target": target}))
-    while True:
-        message = receive(connection)
-        if message["type"] == "reply":
-            return message
-
-
-def state_after(connection: ClientConnection, kind: str) -> dict[str, Any]:
-    """The state pushed with the next event of ``kind``."""
-    while True:
-        message = receive(connection)
-        if message["type"] == "state" and kind in [e["kind"] for e in message["events"]]:
-            return message["state"]
 
 
 @pytest.fixture
@@ -274,12 +230,17 @@ class TestView:
         return room_view(session.state, session.group, session.format, member, now=0.0)
 
     def test_buttons_follow_the_turn_and_the_role(self, session):
-        assert self.view(session, "al")["buttons"] == ["start_share", "pass_turn", "leave"]
+        assert self.view(session, "al")["buttons"] == [
+            "start_share",
+            "pass_turn",
+            "raise_point",
+            "leave",
+        ]
         assert "start_share" not in self.view(session, "ob")["buttons"]  # observers listen
         facilitator = self.view(session, "dee")["buttons"]
         assert {"advance", "close_round", "skip", "pause", "end"} <= set(facilitator)
         session.start_share("al")
-        assert self.view(session, "al")["buttons"] == ["end_share", "leave"]
+        assert self.view(session, "al")["buttons"] == ["end_share", "raise_point", "leave"]
         assert "end_share_for" in self.view(session, "dee")["buttons"]
         session.pause(by="dee")
         assert "resume" in self.view(session, "dee")["buttons"]

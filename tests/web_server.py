@@ -1,25 +1,32 @@
 """A real room server for the tests: uvicorn on a free loopback port, in a thread.
 
-uvicorn and the room are imported when a server starts, so test modules can import
-this one without the ``web`` extra (their tests are skipped by marker then).
+Also a person's page as a WebSocket client (:func:`socket`, :func:`ask`,
+:func:`state_after`). uvicorn, websockets and the room are imported when they are
+used, so test modules can import this one without the ``web`` extra (their tests
+are skipped by marker then).
 """
 
 from __future__ import annotations
 
-import socket
+import json
+import socket as sockets
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import peersupport as ps
+
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 SECRET = b"the tests' own secret room key!!"
 
 
 def free_port() -> int:
     """A TCP port nobody listens on, on 127.0.0.1."""
-    with socket.socket() as probe:
+    with sockets.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
@@ -53,3 +60,50 @@ def room_server(
     finally:
         server.should_exit = True
         thread.join(20)
+
+
+def room(base: str, sid: str, member: str) -> str:
+    """The room URL of ``member`` in session ``sid``."""
+    from peersupport.web import Links
+
+    return f"{base}/s/{sid}/{Links(SECRET).token(f'session:{sid}', member)}"
+
+
+@contextmanager
+def socket(base: str, sid: str, member: str) -> Iterator[ClientConnection]:
+    """A member's live connection to the room, its first state message read."""
+    from websockets.sync.client import connect
+
+    with connect(room(base, sid, member).replace("http://", "ws://") + "/ws") as connection:
+        first = receive(connection)
+        assert first["type"] == "state"
+        yield connection
+
+
+def receive(connection: ClientConnection) -> dict[str, Any]:
+    """The next message from the server."""
+    return json.loads(connection.recv(timeout=10))
+
+
+def request(connection: ClientConnection, message: dict[str, Any]) -> dict[str, Any]:
+    """Send a request as it is; return the server's reply (state messages before it are skipped)."""
+    connection.send(json.dumps(message))
+    while True:
+        answer = receive(connection)
+        if answer["type"] == "reply":
+            return answer
+
+
+def ask(
+    connection: ClientConnection, action: str, target: str | None = None, **more: Any
+) -> dict[str, Any]:
+    """Press a button (naming ``target`` and ``more``); return the server's reply."""
+    return request(connection, {"id": 1, "action": action, "target": target, **more})
+
+
+def state_after(connection: ClientConnection, kind: str) -> dict[str, Any]:
+    """The state pushed with the next event of ``kind``."""
+    while True:
+        message = receive(connection)
+        if message["type"] == "state" and kind in [e["kind"] for e in message["events"]]:
+            return message["state"]

@@ -13,42 +13,79 @@ import asyncio
 import contextlib
 import gc
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from peersupport.engine.kinds import POINT_OUTCOMES
 from peersupport.errors import PeersupportError
 from peersupport.live import LiveSession, Update
-from peersupport.web.view import BUTTONS, personal_view, shared_view
+from peersupport.web.view import BUTTONS, Button, personal_view, shared_view
 
 __all__ = ["collect_garbage", "perform", "serve_socket"]
 
-#: The room's buttons (:data:`~peersupport.web.view.BUTTONS`) as session actions: a
-#: person's own; a facilitator's that name someone (button -> action); the rest.
-_SELF = frozenset(BUTTONS["member"])
-_NAMED = {"skip": "skip", "call_on": "call_on", "end_share_for": "end_share"}
-_RUN = frozenset(BUTTONS["facilitator"]) - _NAMED.keys()
+#: What a request names besides its action (see :attr:`~peersupport.web.view.Button.needs`):
+#: whether a value will do, and what it must be, for the error a malformed request gets.
+_ARGUMENTS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "target": (lambda value: isinstance(value, str) and value != "", "a member's id"),
+    "position": (
+        lambda value: type(value) is int and value >= 0,
+        "a place in the queue, a whole number from 0 (its head)",
+    ),
+    "outcome": (
+        lambda value: isinstance(value, str) and value in POINT_OUTCOMES,
+        " or ".join(map(repr, POINT_OUTCOMES)),
+    ),
+}
+#: The arguments passed to the action by keyword (the others go in order).
+_KEYWORDS = frozenset({"outcome"})
+
+
+def _arguments(
+    action: str, button: Button, message: dict[str, Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    """The action's arguments from ``message``; ``ValueError`` says which is malformed."""
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for name in button.needs:
+        value = message.get(name)
+        fits, what = _ARGUMENTS[name]
+        if not fits(value):
+            raise ValueError(f"{action} needs {name!r}: {what}")
+        if name in _KEYWORDS:
+            kwargs[name] = value
+        else:
+            args.append(value)
+    return args, kwargs
 
 
 async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, Any]:
     """Carry out one person's request from the room; return the reply to send them.
 
-    The person acts for themself, or as facilitator ``by`` themself: the id
-    comes from their link, never from the message.
+    A request is ``{"action": BUTTON, "id": ...}`` with what the button needs
+    (:data:`~peersupport.web.view.BUTTONS`): ``"target"``, ``"position"``,
+    ``"outcome"``; anything else in it is ignored. The person acts for themself,
+    or as facilitator ``by`` themself: their id comes from their link, never from
+    the message. A malformed request is answered with what is wrong, and asks
+    nothing of the session; a refusal is the library's own message.
     """
     if not isinstance(message, dict) or not isinstance(message.get("action"), str):
         return {"type": "reply", "ok": False, "error": "a request names an action"}
-    action, target = message["action"], message.get("target")
+    action = message["action"]
     reply: dict[str, Any] = {"type": "reply", "id": message.get("id"), "action": action}
+    button = BUTTONS.get(action)
+    if button is None:
+        return {**reply, "ok": False, "error": f"there is no action {action!r} in the room"}
     try:
-        if action in _SELF:
-            await live.request(action, member_id)
-        elif action in _RUN:
-            await live.request(action, by=member_id)
-        elif action in _NAMED:
-            await live.request(_NAMED[action], target, by=member_id)
+        args, kwargs = _arguments(action, button, message)
+    except ValueError as exc:
+        return {**reply, "ok": False, "error": str(exc)}
+    try:
+        if button.who == "member":
+            await live.request(button.action, member_id, *args, **kwargs)
         else:
-            return {**reply, "ok": False, "error": f"there is no action {action!r} in the room"}
+            await live.request(button.action, *args, by=member_id, **kwargs)
     except (PeersupportError, ValueError, TypeError) as exc:
         return {**reply, "ok": False, "error": str(exc)}
     except RuntimeError:  # the owner stopped (the server is stopping, or the store failed)

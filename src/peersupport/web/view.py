@@ -2,38 +2,93 @@
 
 :func:`room_view` turns a session's state into the JSON the room's script
 renders for one person: who holds the floor, whose turn is next, the round, the
-share timer with its warning and overtime, who has not had a turn yet, the
-agreement to consent to, and the buttons that person's role allows. Names come
-from the group (the room is the app, not a log). :func:`phase_diagram` draws
-the format's phases as an SVG, each phase a box the script can highlight.
+share timer with its warning and overtime, who has not had a turn yet, the queue
+of raised hands and the pending points of process, the agreement to consent to,
+and the buttons that person's role allows (:data:`BUTTONS`). Names come from the
+group (the room is the app, not a log). :func:`phase_diagram` draws the format's
+phases as an SVG, each phase a box the script can highlight.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
+import attrs
+
+from peersupport.engine.floor import FloorState
 from peersupport.engine.format import Format
+from peersupport.engine.policies import Offer
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import Group, Role
 
-__all__ = ["BUTTONS", "personal_view", "phase_diagram", "room_view", "shared_view"]
+__all__ = [
+    "BUTTONS",
+    "Button",
+    "personal_view",
+    "phase_diagram",
+    "room_view",
+    "shared_view",
+]
 
-#: Every button of the room, by who may see it: the person themself, or a facilitator.
-BUTTONS = {
-    "member": ("arrive", "consent", "start_share", "end_share", "pass_turn", "interject", "leave"),
-    "facilitator": (
-        "advance",
-        "new_round",
-        "close_round",
-        "skip",
-        "call_on",
-        "end_share_for",
-        "pause",
-        "resume",
-        "end",
-    ),
+
+@attrs.frozen
+class Button:
+    """One button of the room: who gets it, and what pressing it asks the session.
+
+    Attributes:
+        who: ``"member"``: the person acts for themself (``action(me)``);
+            ``"facilitator"``: a facilitator acts ``by`` themself
+            (``action(*needs, by=me)``).
+        action: The :class:`~peersupport.Session` action it requests.
+        needs: What the request must name besides the action, in the action's
+            order: ``"target"`` (a member's id), ``"position"`` (a place in the
+            queue, 0 its head), ``"outcome"`` (how a point of process ends).
+    """
+
+    who: Literal["member", "facilitator"]
+    action: str
+    needs: tuple[str, ...] = ()
+
+
+def _own(action: str) -> Button:
+    return Button("member", action)
+
+
+def _run(action: str, *needs: str) -> Button:
+    return Button("facilitator", action, needs)
+
+
+#: Every button of the room, in the order pages show them: the one table that the
+#: view (who sees which) and the socket (what a press does) both read.
+BUTTONS: Mapping[str, Button] = {
+    "arrive": _own("arrive"),
+    "consent": _own("consent"),
+    "start_share": _own("start_share"),
+    "end_share": _own("end_share"),
+    "pass_turn": _own("pass_turn"),
+    "raise_hand": _own("raise_hand"),
+    "lower_hand": _own("lower_hand"),
+    "interject": _own("interject"),
+    "raise_point": _own("raise_point"),
+    "leave": _own("leave"),
+    "advance": _run("advance"),
+    "new_round": _run("new_round"),
+    "close_round": _run("close_round"),
+    "skip": _run("skip", "target"),
+    "call_on": _run("call_on", "target"),
+    "end_share_for": _run("end_share", "target"),
+    "lower_hand_for": _run("lower_hand", "target"),
+    "move_hand": _run("move_hand", "target", "position"),
+    "clear_hands": _run("clear_hands"),
+    "acknowledge_point": _run("acknowledge_point", "target"),
+    "resolve_point": _run("resolve_point", "target", "outcome"),
+    "pause": _run("pause"),
+    "resume": _run("resume"),
+    "end": _run("end"),
 }
+_ORDER = {name: index for index, name in enumerate(BUTTONS)}
 
 
 def _name(group: Group, member_id: str | None) -> str | None:
@@ -42,38 +97,68 @@ def _name(group: Group, member_id: str | None) -> str | None:
     return group.member(member_id).name if member_id in group else member_id
 
 
+def _has_queue(fmt: Format, state: SessionState) -> bool:
+    """Whether the current phase has a queue of raised hands."""
+    return fmt.phases[state.phase].policy.offers is Offer.QUEUE
+
+
+def _up_next(floor: FloorState) -> str | None:
+    """Whom the floor goes to next in a queue phase (after the holder, if any)."""
+    if floor.holder is None:
+        return floor.offered_to
+    return None if floor.points or not floor.hands else floor.hands[0]
+
+
 def _buttons(state: SessionState, fmt: Format, member_id: str, role: Role | None) -> list[str]:
     """The buttons this person may press now (the engine still judges every press)."""
     if state.status is SessionStatus.ENDED or role is None:
         return []
-    present = member_id in state.present
-    if not present:
+    if member_id not in state.present:
         return ["arrive"]
     shown = ["leave"]
+    floor = state.floor
+    if member_id not in floor.points:
+        shown.append("raise_point")  # in any phase, paused or not
     if state.consents.get(member_id) != state.agreement.version:
         shown.append("consent")
     phase = fmt.phases[state.phase]
-    floor = state.floor
-    takes_part = role in phase.eligible and "consent" not in shown
-    if state.status is SessionStatus.OPEN and takes_part:
+    queue = _has_queue(fmt, state)
+    if state.status is SessionStatus.OPEN and role in phase.eligible and "consent" not in shown:
         if floor.holder == member_id:
             shown.append("end_share")
         elif floor.holder is not None:
             shown.append("interject")  # cross-talk: refused and recorded where not allowed
         else:  # the engine judges whose turn it is, and says why not
             shown += ["start_share", "pass_turn"]
+        if queue and floor.holder != member_id:
+            shown.append("lower_hand" if member_id in floor.hands else "raise_hand")
     if role.facilitates:
-        if state.status is SessionStatus.PAUSED:
-            shown.append("resume")
-        else:
-            shown += ["advance", "pause", "end"]
-            if phase.rounds:
-                shown += ["new_round", "close_round", "skip"]
-            shown.append("call_on")
-            if floor.holder is not None and floor.holder != member_id:
-                shown.append("end_share_for")
-    order = [*BUTTONS["member"], *BUTTONS["facilitator"]]
-    return sorted(set(shown), key=order.index)
+        shown += _facilitator_buttons(state, phase.rounds, queue, member_id)
+    return sorted(set(shown), key=_ORDER.__getitem__)
+
+
+def _facilitator_buttons(
+    state: SessionState, rounds: bool, queue: bool, member_id: str
+) -> list[str]:
+    floor = state.floor
+    shown = []
+    if state.status is SessionStatus.PAUSED:  # the queue is frozen; points are taken
+        shown.append("resume")
+    else:
+        shown += ["advance", "pause", "end", "call_on"]
+        if rounds:
+            shown += ["new_round", "close_round", "skip"]
+        if floor.holder is not None and floor.holder != member_id:
+            shown.append("end_share_for")
+        if queue and floor.hands:
+            shown += ["lower_hand_for", "clear_hands"]
+            if len(floor.hands) > 1:
+                shown.append("move_hand")
+    if len(floor.acknowledged) < len(floor.points):
+        shown.append("acknowledge_point")
+    if floor.acknowledged:
+        shown.append("resolve_point")
+    return shown
 
 
 def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -> dict[str, Any]:
@@ -97,11 +182,19 @@ def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -
             "over": floor.over,
         }
     upcoming = floor.offered_to
+    up_next = _up_next(floor)
+    # Without rounds, a turn is a share in this phase (passes are not kept there).
+    had_turn = floor.had_turn if phase.rounds else {m for m, n in state.phase_shares.items() if n}
     return {
         "group": group.name,
         "format": fmt.name,
         "status": state.status.value,
-        "phase": {"id": state.phase, "name": phase.name, "rounds": phase.rounds},
+        "phase": {
+            "id": state.phase,
+            "name": phase.name,
+            "rounds": phase.rounds,
+            "queue": _has_queue(fmt, state),
+        },
         "round": state.round,
         "holder": floor.holder and {"id": floor.holder, "name": _name(group, floor.holder)},
         "next": upcoming and {"id": upcoming, "name": _name(group, upcoming)},
@@ -109,7 +202,12 @@ def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -
         "waiting": [
             {"id": m, "name": _name(group, m)}
             for m in (floor.order if phase.rounds else takers)
-            if m in state.present and m not in floor.had_turn and m != floor.holder
+            if m in state.present and m not in had_turn and m != floor.holder
+        ],
+        "hands": [{"id": m, "name": _name(group, m), "next": m == up_next} for m in floor.hands],
+        "points": [
+            {"id": m, "name": _name(group, m), "acknowledged": m in floor.acknowledged}
+            for m in floor.points
         ],
         "present": [
             {

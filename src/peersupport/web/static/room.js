@@ -24,6 +24,80 @@
     }));
   }
 
+  // A button acting on one entry of the queue, or on one point of process.
+  function entryButton(text, label, action, data) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = text;
+    button.setAttribute("aria-label", label);
+    button.dataset.action = action;
+    Object.assign(button.dataset, data);
+    return button;
+  }
+
+  function entry(person, text, badge) {
+    const item = document.createElement("li");
+    item.dataset.member = person.id;
+    const name = document.createElement("span");
+    name.textContent = person.name + text;
+    item.append(name);
+    if (badge) {
+      const mark = document.createElement("strong");
+      mark.className = "badge next";
+      mark.textContent = badge;
+      item.append(" ", mark);
+    }
+    return item;
+  }
+
+  // The queue of raised hands (head first) and the pending points of process.
+  function renderQueue(shown) {
+    const hands = state.hands, points = state.points;
+    const focused = $("queue").contains(document.activeElement)
+      ? document.activeElement.getAttribute("aria-label") : null;
+    $("queue").hidden = !state.phase.queue && points.length === 0;
+    $("hands-part").hidden = !state.phase.queue;
+    $("points-part").hidden = points.length === 0;
+    const place = hands.findIndex((hand) => hand.id === state.me.id);
+    $("queue-me").textContent = points.length ? "A point of process comes first; the facilitator takes it."
+      : place >= 0 ? (hands[place].next ? "You are next." : "Your hand is up: number " + (place + 1) + " in the queue.")
+      : hands.length ? "" : "No hands are up.";
+    $("hands").replaceChildren(...hands.map((hand, index) => {
+      const item = entry(hand, "", hand.next ? "next" : "");
+      if (shown.has("move_hand") && index > 0) {
+        item.append(entryButton("Up", "Move " + hand.name + " up", "move_hand",
+          { target: hand.id, position: String(index - 1) }));
+      }
+      if (shown.has("move_hand") && index < hands.length - 1) {
+        item.append(entryButton("Down", "Move " + hand.name + " down", "move_hand",
+          { target: hand.id, position: String(index + 1) }));
+      }
+      if (shown.has("lower_hand_for")) {
+        item.append(entryButton("Remove", "Take " + hand.name + " off the queue", "lower_hand_for",
+          { target: hand.id }));
+      }
+      return item;
+    }));
+    $("points").replaceChildren(...points.map((point) => {
+      const item = entry(point, point.acknowledged ? ": acknowledged" : ": waiting for the facilitator");
+      if (!point.acknowledged && shown.has("acknowledge_point")) {
+        item.append(entryButton("Acknowledge", "Acknowledge " + point.name + "'s point", "acknowledge_point",
+          { target: point.id }));
+      }
+      if (point.acknowledged && shown.has("resolve_point")) {
+        item.append(entryButton("Resolved", point.name + "'s point: resolved", "resolve_point",
+          { target: point.id, outcome: "resolved" }));
+        item.append(entryButton("To an amendment", point.name + "'s point: to an amendment", "resolve_point",
+          { target: point.id, outcome: "amendment" }));
+      }
+      return item;
+    }));
+    if (focused) {  // keep the keyboard's place across the redraw
+      const again = [...$("queue").querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === focused);
+      if (again) again.focus();
+    }
+  }
+
   function render() {
     $("phase").textContent = state.phase.name;
     $("status").textContent = state.status;
@@ -46,9 +120,10 @@
     $("agreement-version").textContent = "v" + state.agreement.version;
     list($("guidelines"), state.agreement.guidelines.map((line, i) => ({ id: String(i), name: line })));
     const shown = new Set(state.buttons);
-    document.querySelectorAll("button[data-action]").forEach((button) => {
+    document.querySelectorAll("#buttons button, #facilitation button").forEach((button) => {
       button.hidden = !shown.has(button.dataset.action);
     });
+    renderQueue(shown);
     const facilitates = state.me.role === "facilitator" || state.me.role === "co-facilitator";
     $("facilitation").hidden = !facilitates || state.status === "ended";
     $("feedback-link").hidden = state.status !== "ended";
@@ -95,15 +170,20 @@
     };
   }
 
-  document.querySelectorAll("button[data-action]").forEach((button) => {
-    button.addEventListener("click", () => {
-      if (!socket || socket.readyState !== WebSocket.OPEN) {
-        say("Not connected yet; try again in a moment.");
-        return;
-      }
-      requestId += 1;
-      socket.send(JSON.stringify({ id: requestId, action: button.dataset.action, target: $("target").value || null }));
-    });
+  // Every button, those of the queue included: its action, with what it names.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      say("Not connected yet; try again in a moment.");
+      return;
+    }
+    const data = button.dataset;
+    requestId += 1;
+    const request = { id: requestId, action: data.action, target: data.target || $("target").value || null };
+    if (data.position !== undefined) request.position = Number(data.position);
+    if (data.outcome !== undefined) request.outcome = data.outcome;
+    socket.send(JSON.stringify(request));
   });
 
   render();
