@@ -54,5 +54,6 @@ BUILTIN_FORMATS = (
     "peer-support-group",
     "talking-piece-circle",
     "orientation",
+    "speaker-meeting",
     "free-discussion",
 )

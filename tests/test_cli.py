@@ -24,6 +24,7 @@ BUILT_IN = {
     "peer-support-group": "peersupport.formats.peer_support_group",
     "sharing-circle": "peersupport.formats.sharing_circle",
     "smart-recovery": "peersupport.formats.smart_recovery",
+    "speaker-meeting": "peersupport.formats.speaker_meeting",
     "talking-piece-circle": "peersupport.formats.talking_piece_circle",
     "twelve-step": "peersupport.formats.twelve_step",
 }

@@ -431,7 +431,7 @@ class TestExamplePlugin:
         assert ps.plugins.registry().rules["no-back-to-back"].plugin == example_plugin
 
     def test_all_formats_listed(self, example_plugin):
-        """formats.names() lists the nine built-in formats and the plugin's."""
+        """formats.names() lists the ten built-in formats and the plugin's."""
         assert ps.formats.names() == [
             "dbsa",
             "free-discussion",
@@ -441,6 +441,7 @@ class TestExamplePlugin:
             "peer-support-group",
             "sharing-circle",
             "smart-recovery",
+            "speaker-meeting",
             "talking-piece-circle",
             "twelve-step",
         ]

@@ -75,6 +75,7 @@ BUILTIN_PLUGINS = (
     "peersupport.formats.peer_support_group",
     "peersupport.formats.talking_piece_circle",
     "peersupport.formats.orientation",
+    "peersupport.formats.speaker_meeting",
     "peersupport.formats.free_discussion",
 )
 

@@ -9,7 +9,8 @@ Use :func:`get` to fetch a format by name, :func:`names` to list them, and
 Built-in formats (registered through the same ``register_formats`` hook as
 third-party ones): ``sharing-circle``, ``open-sharing``, ``twelve-step``,
 ``smart-recovery``, ``dbsa``, ``peer-support-group``,
-``talking-piece-circle``, ``orientation`` (newcomer orientation) and
+``talking-piece-circle``, ``orientation`` (newcomer orientation),
+``speaker-meeting`` (sharing by raised hands after a speaker) and
 ``free-discussion`` (the baseline with no fairness rule, for simulations).
 """
 
