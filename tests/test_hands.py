@@ -388,3 +388,24 @@ def test_queue_invariants_after_any_actions(steps, phase):
                 assert floor.offered_to == (floor.called or head)
     assert ps.Session.restore(s.group, s.format, s.events).state == s.state
     assert ps.Session.verify(s.group, s.format, s.events).state == s.state
+
+
+def test_the_order_rule_is_part_of_the_format_s_fingerprint():
+    """A log of a progressive queue does not restore as a first-come one (or the reverse)."""
+
+    def chart(policy: str) -> type[ps.FormatChart]:
+        class Chart(ps.FormatChart):
+            opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+            talk = ps.Phase("Talk", policy=policy)
+            closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+            advance = opening.to(talk) | talk.to(closing)
+
+        return Chart
+
+    first = ps.Format.from_chart("talk", chart("raised-hands"))
+    progressive = ps.Format.from_chart("talk", chart("progressive-hands"))
+    assert first.fingerprint != progressive.fingerprint
+    s, _clock = started(first, phase=None)
+    s.raise_hand("al")
+    with pytest.raises(ps.LogError, match="fingerprint"):
+        ps.Session.restore(s.group, progressive, s.events)

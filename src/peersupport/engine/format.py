@@ -28,7 +28,7 @@ from peersupport.engine.chart import (
     compile_transitions,
 )
 from peersupport.engine.events import EventKind
-from peersupport.engine.policies import TurnPolicy, declarative
+from peersupport.engine.policies import Offer, TurnPolicy, declarative
 from peersupport.engine.rules import AlwaysOn, Rule
 from peersupport.errors import FormatError
 from peersupport.values import Role, fingerprint
@@ -317,8 +317,19 @@ def _canonical(
     phases = []
     for spec in specs.values():
         policy = spec.policy
+        # A queue's order rule (left out without a queue: older fingerprints stay as they were).
+        queue = (
+            {
+                "hand_order": str(policy.hand_order),
+                "hand_rounds": bool(policy.hand_rounds),
+                "max_shares": policy.max_shares,
+            }
+            if policy.offers is Offer.QUEUE
+            else {}
+        )
         phases.append(
             {
+                **queue,
                 "id": spec.id,
                 "policy": policy.name,
                 "rounds": spec.rounds,

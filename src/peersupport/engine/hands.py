@@ -28,7 +28,7 @@ from peersupport.engine import checks
 from peersupport.engine.events import EMPTY, Event, EventData, EventKind
 from peersupport.engine.kinds import POINT_OUTCOMES
 from peersupport.engine.ledger import Ledger
-from peersupport.engine.turnpolicy import HandOrder, Offer, TurnPolicy, order_key
+from peersupport.engine.turnpolicy import HandOrder, Offer, TurnPolicy, declared_key
 from peersupport.errors import AlreadyDone, NotYourTurn, PluginError, RuleViolation, WrongPhase
 from peersupport.validate import brief
 from peersupport.values import TAKING_TURNS
@@ -73,15 +73,6 @@ def _member_action(ledger: Ledger, action: str, member_arg: object, by_arg: obje
     return member, actor, ledger.begin(actor, action)
 
 
-def _key(live: LiveState, policy: TurnPolicy, member: str) -> tuple[float, ...]:
-    return order_key(
-        policy,
-        live.phase_shares.get(member, 0),
-        live.shares.get(member, 0),
-        live.speaking.get(member, 0.0),
-    )
-
-
 def _position(ledger: Ledger, policy: TurnPolicy, member: str) -> int:
     """Where ``member``'s hand joins the queue: the policy's order rule.
 
@@ -101,14 +92,22 @@ def _position(ledger: Ledger, policy: TurnPolicy, member: str) -> int:
                 "the session is unchanged"
             )
         return answer
-    if not (policy.hand_rounds or policy.hand_order is not _FIRST_COME):
+    rounds, progressive = policy.hand_rounds, policy.hand_order is not _FIRST_COME
+    if not (rounds or progressive):
         return len(hands)
+    phase_shares, shares, speaking = live.phase_shares, live.shares, live.speaking
     keys = live.floor.hand_keys  # a waiting member's key cannot change: remembered
-    mine = keys[member] = _key(live, policy, member)
+    mine = keys[member] = declared_key(
+        rounds, progressive, phase_shares.get(member, 0), shares.get(member, 0),
+        speaking.get(member, 0.0),
+    )  # fmt: skip
     for index, other in enumerate(hands):
         theirs = keys.get(other)
         if theirs is None:  # e.g. after a restore
-            theirs = keys[other] = _key(live, policy, other)
+            theirs = keys[other] = declared_key(
+                rounds, progressive, phase_shares.get(other, 0), shares.get(other, 0),
+                speaking.get(other, 0.0),
+            )  # fmt: skip
         if theirs > mine:
             return index
     return len(hands)
