@@ -409,3 +409,28 @@ def test_the_order_rule_is_part_of_the_format_s_fingerprint():
     s.raise_hand("al")
     with pytest.raises(ps.LogError, match="fingerprint"):
         ps.Session.restore(s.group, progressive, s.events)
+
+
+def test_the_timeline_tells_the_queue_with_names():
+    s, _clock = started()
+    s.raise_hand("al")
+    s.raise_hand("bo", by="dee")
+    s.move_hand("bo", 0, by="dee")
+    s.lower_hand("al")
+    s.raise_point("cy")
+    s.acknowledge_point("cy", by="dee")
+    s.resolve_point("cy", by="dee", outcome="amendment")
+    s.clear_hands(by="dee")
+    lines = list(ps.report.timeline(s.group, s.format, s.events))
+    text = "\n".join(lines)
+    for line in (
+        "Al raises a hand: number 1 in the queue",
+        "Bo raises a hand: number 2 in the queue (by Dee)",
+        "Dee moves Bo to number 1 in the queue",
+        "Al's hand goes down",
+        "Cy raises a point of process",
+        "Dee acknowledges Cy's point of process",
+        "Dee takes it to an amendment: Cy's point of process",
+        "Dee clears the queue",
+    ):
+        assert line in text

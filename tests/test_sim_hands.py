@@ -410,3 +410,17 @@ class TestQueueMetrics:
         assert math.isnan(rows["cy"]["hand_wait"])
         assert (metrics["queue_jumps"], metrics["never_heard"]) == (1, 1)
         assert (metrics["hand_wait_mean"], metrics["hand_wait_median"]) == (35.0, 35.0)
+
+
+@pytest.mark.parametrize("field", ["tau", "hand_tau", "newcomer_hesitancy"])
+@pytest.mark.parametrize("value", [0, -1.0, True, "30"])
+def test_behaviour_times_must_be_above_zero(field, value):
+    with pytest.raises(ValueError, match=f"{field} must be a number above 0"):
+        sim.ProfileBehaviour(**{field: value})
+
+
+def test_a_member_with_no_eagerness_never_raises_a_hand():
+    behaviour = sim.ProfileBehaviour(min_weight=0.0)
+    silent = sim.MemberProfile("m1", talkativeness=0.0)
+    session = sim.simulate("free-discussion", [silent, sim.MemberProfile("m2")], seed=1).session
+    assert behaviour.hand_delay(session, silent, 0.0, random.Random(1)) is None

@@ -152,7 +152,31 @@ def _describe(group: Group, fmt: Format, e: Event, session: SessionView) -> str:
         return f"{who} resumes the session"
     if kind is _K.ENDED:
         return f"{who} ends the session"
-    return f"{KINDS[kind].summary} ({_details(group, data)})"
+    return _describe_queue(who, member, e) or f"{KINDS[kind].summary} ({_details(group, data)})"
+
+
+def _describe_queue(who: str, member: str, e: Event) -> str | None:
+    """A line for an event of the queue of raised hands or a point of process (else ``None``)."""
+    kind, data = e.kind, e.data
+    by = f" (by {who})" if e.actor != e.member else ""
+    place = data.get("position")
+    number = place + 1 if isinstance(place, int) else None
+    if kind is _K.HAND_RAISED:
+        return f"{member} raises a hand: number {number} in the queue{by}"
+    if kind is _K.HAND_LOWERED:
+        return f"{member}'s hand goes down{by}"
+    if kind is _K.HAND_MOVED:
+        return f"{who} moves {member} to number {number} in the queue"
+    if kind is _K.HANDS_CLEARED:
+        return f"{who} clears the queue"
+    if kind is _K.POINT_RAISED:
+        return f"{member} raises a point of process{by}"
+    if kind is _K.POINT_ACKNOWLEDGED:
+        return f"{who} acknowledges {member}'s point of process"
+    if kind is _K.POINT_RESOLVED:
+        how = "takes it to an amendment" if data["outcome"] == "amendment" else "resolves it"
+        return f"{who} {how}: {member}'s point of process"
+    return None
 
 
 def _details(group: Group, data: Mapping[str, object]) -> str:

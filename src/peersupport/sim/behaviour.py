@@ -268,6 +268,11 @@ class Behaviour(Protocol):
         ...
 
 
+def _positive(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{attribute.name} must be a number above 0, got {value!r}")
+
+
 @attrs.frozen
 class ProfileBehaviour:
     """The default behaviour, driven by each member's :class:`MemberProfile`.
@@ -285,13 +290,16 @@ class ProfileBehaviour:
             after speaking is about ``hand_tau``.
         newcomer_hesitancy: A newcomer's eagerness to raise a hand is divided by
             this (1: newcomers are as quick as anyone with their talkativeness).
+
+    Raises:
+        ValueError: If ``tau``, ``hand_tau`` or ``newcomer_hesitancy`` is not above 0.
     """
 
-    tau: float = 120.0
+    tau: float = attrs.field(default=120.0, validator=_positive)
     alpha: float = 2.0
     min_weight: float = 0.01
-    hand_tau: float = 30.0
-    newcomer_hesitancy: float = 4.0
+    hand_tau: float = attrs.field(default=30.0, validator=_positive)
+    newcomer_hesitancy: float = attrs.field(default=4.0, validator=_positive)
 
     def turn(self, session: Session, member: MemberProfile, rng: random.Random) -> float | None:
         """Pass with probability ``pass_propensity * (1 - t)``; else a lognormal share."""
@@ -344,7 +352,7 @@ class ProfileBehaviour:
 
     def hand_delay(
         self, session: Session, member: MemberProfile, silent_since: float, rng: random.Random
-    ) -> float:
+    ) -> float | None:
         """Seconds until ``member`` raises their hand: one draw of a rising hazard.
 
         At ``s`` seconds of silence the member raises their hand at the rate
@@ -353,7 +361,10 @@ class ProfileBehaviour:
         ``d``, with ``E ~ Exp(1)`` and ``b = 1 + s0 / tau`` at the silence ``s0``
         now: ``d = 2K / (b + sqrt(b ** 2 + 2K / tau))`` with ``K = E * hand_tau / e``.
         """
-        k = rng.expovariate(1.0) * self.hand_tau / self.eagerness(member)
+        eagerness = self.eagerness(member)
+        if eagerness <= 0.0:  # min_weight 0 and a silent member: never raises a hand
+            return None
+        k = rng.expovariate(1.0) * self.hand_tau / eagerness
         tau = self.tau
         b: float = 1.0 + max(0.0, session.clock.now() - silent_since) / tau
         return 2.0 * k / (b + math.sqrt(b * b + 2.0 * k / tau))
