@@ -278,7 +278,8 @@ def test_the_kinds_that_may_happen_while_paused() -> None:
     acted = {k.value for k, spec in kinds.items() if spec.actors - {ps.events.Actor.ENGINE}}
     paused = {k.value for k, spec in kinds.items() if spec.while_paused}
     points = {"point_raised", "point_acknowledged", "point_resolved"}  # any time (docs/concepts)
-    assert paused & acted == {"arrived", "consented", "left", "resumed", "ended", *points}
+    safety = {"referred"}  # a referral may be recorded at any time (docs/safety.md)
+    assert paused & acted == {"arrived", "consented", "left", "resumed", "ended", *points, *safety}
     deadlines = (ps.EventKind.TIME_WARNING, ps.EventKind.OVERTIME, ps.EventKind.PHASE_TIME_UP)
     assert not any(kinds[kind].while_paused for kind in deadlines)
 

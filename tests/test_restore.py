@@ -155,6 +155,7 @@ class TestExactRestore:
             K.INTERJECTED,
             K.CALLED_ON,
             K.RULE_NOTICE,
+            K.REFERRED,  # tests/test_safety.py
             *queue,
         }
         assert len(queue) == 7

@@ -146,12 +146,15 @@ def _describe(group: Group, fmt: Format, e: Event, session: SessionView) -> str:
     if kind is _K.PHASE_TIME_UP:
         budget = clock_time(float(data["budget"]))  # type: ignore[arg-type]
         return f"time budget of {fmt.phases[str(data['phase'])].name} ({budget}) is up"
+    why = f" (reason: {data['reason']})" if "reason" in data else ""
     if kind is _K.PAUSED:
-        return f"{who} pauses the session"
+        return f"{who} pauses the session{why}"
     if kind is _K.RESUMED:
-        return f"{who} resumes the session"
+        return f"{who} resumes the session{why}"
     if kind is _K.ENDED:
-        return f"{who} ends the session"
+        return f"{who} ends the session{why}"
+    if kind is _K.REFERRED:
+        return f"{who} records a referral of {member} to {data['to']}"
     return _describe_queue(who, member, e) or f"{KINDS[kind].summary} ({_details(group, data)})"
 
 

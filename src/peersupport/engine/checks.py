@@ -43,6 +43,8 @@ __all__ = [
     "PRESENT",
     "QUEUE_POSITION",
     "RAISED_HANDS",
+    "REASON_CODE",
+    "REFERRAL",
     "ROUNDS",
     "ROUND_CLOSED",
     "ROUND_COMPLETE",
@@ -81,6 +83,8 @@ ONE_HAND_EACH: Final = "one-hand-each"
 QUEUE_POSITION: Final = "queue-position"
 SHARES_PER_PHASE: Final = "shares-per-phase"
 POINT_OF_PROCESS: Final = "point-of-process"
+REASON_CODE: Final = "reason-code"
+REFERRAL: Final = "referral"
 
 #: Every check of the engine, by id, with what it refuses.
 CHECKS: Final[Mapping[str, str]] = {
@@ -109,6 +113,9 @@ CHECKS: Final[Mapping[str, str]] = {
     SHARES_PER_PHASE: "nobody raises a hand again who shared the phase's most shares",
     POINT_OF_PROCESS: "one point of process each, acknowledged before it is resolved, "
     "resolved or taken to an amendment",
+    REASON_CODE: "a pause, resume or end gives its reason as a code (safety, break, "
+    "technical, other), never as text",
+    REFERRAL: "a referral names someone in the session and a kind of support from the list",
 }
 
 _OPEN: Final = SessionStatus.OPEN

@@ -12,9 +12,10 @@ from peersupport.engine import checks
 from peersupport.engine.chart import Transition
 from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.fold import LiveState
+from peersupport.engine.kinds import REASONS
 from peersupport.engine.ledger import Ledger
 from peersupport.engine.state import SessionStatus
-from peersupport.errors import AlreadyDone, WrongPhase
+from peersupport.errors import ActionRejected, AlreadyDone, WrongPhase
 from peersupport.values import SETTINGS
 
 __all__ = [
@@ -161,20 +162,32 @@ def skip(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
         ledger.leave()
 
 
-def pause(ledger: Ledger, by_arg: object) -> Event:
+def _reason(by: str, action: str, reason: object) -> dict[str, Any]:
+    """The event data of an optional reason code; refuse a reason that is not one."""
+    if reason is None:
+        return {}
+    if reason not in REASONS:
+        raise ActionRejected(
+            by, action, checks.REASON_CODE, f"a reason is one of {', '.join(REASONS)}, not text"
+        )
+    return {"reason": reason}
+
+
+def pause(ledger: Ledger, by_arg: object, reason: object = None) -> Event:
     """Pause the session (see :meth:`peersupport.Session.pause`)."""
     by = checks.facilitator_id("pause", by_arg)
     ledger.enter(by, "pause")
     try:
         checks.facilitator(ledger.live, by, "pause", floor_action=True)
-        return ledger.commit(_PAUSED, ledger.now(), by, None, _EMPTY)
+        data = _reason(by, "pause", reason)
+        return ledger.commit(_PAUSED, ledger.now(), by, None, EventData(data) if data else _EMPTY)
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
         ledger.leave()
 
 
-def resume(ledger: Ledger, by_arg: object) -> Event:
+def resume(ledger: Ledger, by_arg: object, reason: object = None) -> Event:
     """Resume the session (see :meth:`peersupport.Session.resume`)."""
     by = checks.facilitator_id("resume", by_arg)
     now = ledger.begin(by, "resume")
@@ -183,21 +196,22 @@ def resume(ledger: Ledger, by_arg: object) -> Event:
         checks.facilitator(live, by, "resume", floor_action=False)
         if live.status is not SessionStatus.PAUSED:
             raise AlreadyDone(by, "resume", checks.PAUSED, "the session is not paused")
-        return ledger.commit(_RESUMED, now, by, None, _EMPTY)
+        data = _reason(by, "resume", reason)
+        return ledger.commit(_RESUMED, now, by, None, EventData(data) if data else _EMPTY)
     except Exception as exc:
         raise ledger.refused(exc, by) from None
     finally:
         ledger.leave()
 
 
-def end(ledger: Ledger, by_arg: object) -> Event:
+def end(ledger: Ledger, by_arg: object, reason: object = None) -> Event:
     """End the session (see :meth:`peersupport.Session.end`)."""
     by = checks.facilitator_id("end", by_arg)
     now = ledger.begin(by, "end")
     try:
         live = ledger.live
         checks.facilitator(live, by, "end", floor_action=False)
-        data: dict[str, Any] = {"phase": live.phase.id}
+        data: dict[str, Any] = {"phase": live.phase.id, **_reason(by, "end", reason)}
         if live.floor.holder is not None:
             data.update(ledger.share_end(now))
         return ledger.commit(_ENDED, now, by, None, EventData(data))

@@ -19,7 +19,7 @@ from typing import Final
 from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.floor import Floor
 from peersupport.engine.format import Format, PhaseSpec
-from peersupport.engine.kinds import KINDS, POINT_OUTCOMES
+from peersupport.engine.kinds import KINDS, POINT_OUTCOMES, REASONS, REFERRALS
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import FACILITATING, Group, Role
 
@@ -312,12 +312,14 @@ class LiveState:
         pass
 
     def _on_paused(self, time: float, member: str | None, data: EventData) -> None:
+        _reason(data)
         if self.status is _PAUSED:
             raise ValueError("the session is already paused")
         self.status = _PAUSED
         self.paused_at = time
 
     def _on_resumed(self, time: float, member: str | None, data: EventData) -> None:
+        _reason(data)
         if self.paused_at is None:
             raise ValueError("the session is not paused")
         gap = time - self.paused_at
@@ -327,6 +329,7 @@ class LiveState:
         self.paused_at = None
 
     def _on_ended(self, time: float, member: str | None, data: EventData) -> None:
+        _reason(data)
         holder = self.floor.holder
         if holder is not None:
             self._end_share(holder, data)
@@ -378,6 +381,17 @@ class LiveState:
         if data["outcome"] not in POINT_OUTCOMES:
             raise ValueError(f"a point of process ends {' or '.join(POINT_OUTCOMES)}")
         del self.floor.points[member]
+
+    def _on_referred(self, time: float, member: str | None, data: EventData) -> None:
+        if data["to"] not in REFERRALS:
+            raise ValueError(f"a referral is to one of {', '.join(REFERRALS)}")
+        if member is None or self.role_of(member) is None:
+            raise ValueError(f"{member} was not in the session")
+
+
+def _reason(data: EventData) -> None:  # a pause's, a resume's or an end's
+    if data.get("reason", REASONS[0]) not in REASONS:
+        raise ValueError(f"a reason is one of {', '.join(REASONS)}")
 
 
 #: The fold's step for each kind (every kind in :data:`KINDS` has one).

@@ -21,6 +21,8 @@ __all__ = [
     "K",
     "LOG_VERSION",
     "POINT_OUTCOMES",
+    "REASONS",
+    "REFERRALS",
     "Actor",
     "DataValue",
     "EventKind",
@@ -34,6 +36,12 @@ DataValue = str | int | float | bool | None | tuple[str, ...]
 
 LOG_VERSION = 2
 """Version of the log format written by this release; ``opened`` records it as ``"log"``."""
+
+REASONS = ("safety", "break", "technical", "other")
+"""Why a facilitator paused, resumed or ended a session (the optional ``reason`` code)."""
+
+REFERRALS = ("crisis-line", "professional", "emergency-services", "peer-worker")
+"""The kinds of support a facilitator records referring someone to (``referred``'s ``to``)."""
 
 POINT_OUTCOMES = ("resolved", "amendment")
 """How a point of process is closed (``point_resolved``'s ``outcome``): resolved in the
@@ -72,6 +80,7 @@ class EventKind(enum.StrEnum):
     POINT_RAISED = "point_raised"
     POINT_ACKNOWLEDGED = "point_acknowledged"
     POINT_RESOLVED = "point_resolved"
+    REFERRED = "referred"
 
 
 K = SimpleNamespace(**EventKind.__members__)
@@ -276,7 +285,8 @@ KINDS: Mapping[EventKind, KindSpec] = {
             (_F,),
             "pause",
             "session_paused",
-            "the facilitator paused the session; timers stop",
+            "the facilitator paused the session, with a reason code if given; timers stop",
+            optional={"reason": Field.NAME},
             member=Need.NOBODY,
         ),
         _spec(
@@ -284,7 +294,8 @@ KINDS: Mapping[EventKind, KindSpec] = {
             (_F,),
             "resume",
             "session_resumed",
-            "the facilitator resumed the session; timers go on",
+            "the facilitator resumed the session, with a reason code if given; timers go on",
+            optional={"reason": Field.NAME},
             while_paused=True,
             member=Need.NOBODY,
         ),
@@ -293,9 +304,10 @@ KINDS: Mapping[EventKind, KindSpec] = {
             (_F,),
             "end",
             "session_ended",
-            "the facilitator ended the session; a share in progress ended with it",
+            "the facilitator ended the session (with a reason code if given); a share in "
+            "progress ended with it",
             data={"phase": Field.NAME},
-            optional={"duration": Field.SECONDS, "overtime": Field.SECONDS},
+            optional={"duration": Field.SECONDS, "overtime": Field.SECONDS, "reason": Field.NAME},
             while_paused=True,
             member=Need.NOBODY,
         ),
@@ -362,6 +374,17 @@ KINDS: Mapping[EventKind, KindSpec] = {
             "the facilitator closed a point of process: resolved, or taken to an "
             "amendment of the agreement",
             data={"outcome": Field.NAME},
+            moves_deadline=False,
+            while_paused=True,
+        ),
+        _spec(
+            _K.REFERRED,
+            (_F,),
+            "refer",
+            None,
+            "a facilitator recorded referring a member to a kind of support (crisis line, "
+            "professional, emergency services, peer worker); nothing else about it",
+            data={"to": Field.NAME},
             moves_deadline=False,
             while_paused=True,
         ),

@@ -27,13 +27,14 @@ from peersupport.engine.format import Format, PhaseSpec
 from peersupport.engine.handactions import HandActions
 from peersupport.engine.ledger import Ledger
 from peersupport.engine.restore import check_opening, restore, restore_steps
+from peersupport.engine.safety import SafetyActions
 from peersupport.engine.state import Deadline, SessionState, SessionStatus, SessionView
 from peersupport.values import Agreement, Group, Role
 
 __all__ = ["Session"]
 
 
-class Session(HandActions):
+class Session(HandActions, SafetyActions):
     """One group session run by its format's protocol.
 
     A session has one owner at a time: call its actions from one thread (or one
@@ -368,18 +369,6 @@ class Session(HandActions):
     def skip(self, member: str, *, by: str) -> Event:
         """Move the round past ``member`` (e.g. they stepped out); recorded as skipped."""
         return facilitation.skip(self._ledger, member, by)
-
-    def pause(self, *, by: str) -> Event:
-        """Pause the session (e.g. a safety break); share and phase timers stop."""
-        return facilitation.pause(self._ledger, by)
-
-    def resume(self, *, by: str) -> Event:
-        """Resume a paused session; timers continue where they stopped."""
-        return facilitation.resume(self._ledger, by)
-
-    def end(self, *, by: str) -> Event:
-        """End the session (from any phase); a share in progress ends with it."""
-        return facilitation.end(self._ledger, by)
 
     def amend_agreement(self, *, by: str, **changes: Any) -> Event:
         """Amend the agreement's settings mid-session (group conscience).

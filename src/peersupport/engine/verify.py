@@ -73,6 +73,10 @@ def _perform(session: Actions, e: Event, line: int) -> None:
         getattr(session, action)(member, e.data["position"], by=actor)
     elif e.kind is _K.POINT_RESOLVED:
         getattr(session, action)(member, by=actor, outcome=e.data["outcome"])
+    elif e.kind is _K.REFERRED:
+        getattr(session, action)(member, by=actor, to=e.data["to"])
+    elif e.kind in (_K.PAUSED, _K.RESUMED, _K.ENDED):
+        getattr(session, action)(by=actor, reason=e.data.get("reason"))
     elif member is None:
         getattr(session, action)(by=actor)
     elif spec.actors == {Actor.MEMBER}:  # the member, or someone for them (by=)

@@ -1,0 +1,165 @@
+"""Safety: reason codes on pause, resume and end; referrals; a co-facilitator carries on."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import peersupport as ps
+from people import EVERYONE, make_group
+
+CIRCLE = ps.formats.get("sharing-circle")
+
+
+def cofacilitated() -> ps.Group:
+    """The test group with al as co-facilitator."""
+    return make_group().with_member(ps.Member("al", "Al"), ps.Role.CO_FACILITATOR)
+
+
+def started(group: ps.Group | None = None) -> tuple[ps.Session, ps.ManualClock]:
+    clock = ps.ManualClock(1000.0)
+    session = ps.Session(group or make_group(), CIRCLE, clock=clock)
+    for person in EVERYONE:
+        session.arrive(person)
+        session.consent(person)
+    session.advance(by="dee")
+    return session, clock
+
+
+def refused(session: ps.Session, action, rule: str) -> None:
+    before, length = session.state, len(session.events)
+    with pytest.raises(ps.ActionRejected) as caught:
+        action()
+    assert caught.value.rule == rule
+    assert (session.state, len(session.events)) == (before, length)
+
+
+class TestReasons:
+    def test_pause_resume_and_end_record_a_reason_code(self):
+        s, clock = started()
+        assert "reason" not in s.pause(by="dee").data  # a reason is optional
+        s.resume(by="dee")
+        assert s.pause(by="dee", reason="safety").data == {"reason": "safety"}
+        clock.advance(600)
+        assert s.resume(by="dee", reason="break").data == {"reason": "break"}
+        ended = s.end(by="dee", reason="safety")
+        assert (ended.data["reason"], ended.data["phase"]) == ("safety", "check_in")
+        assert ps.Session.verify(s.group, s.format, s.events).state == s.state
+
+    @pytest.mark.parametrize("reason", ["Al was upset", "SAFETY", "", 3])
+    def test_a_reason_is_a_code_never_text(self, reason):
+        s, _clock = started()
+        refused(s, lambda: s.pause(by="dee", reason=reason), "reason-code")
+        refused(s, lambda: s.end(by="dee", reason=reason), "reason-code")
+
+    def test_a_log_with_a_reason_that_is_not_a_code_does_not_restore(self):
+        s, _clock = started()
+        s.pause(by="dee", reason="safety")
+        forged = [*s.events[:-1], s.events[-1].evolve(data={"reason": "al-cried"})]
+        with pytest.raises(ps.LogError, match="a reason is one of"):
+            ps.Session.restore(s.group, s.format, forged)
+
+
+class TestReferrals:
+    def test_a_referral_is_recorded_without_content_also_paused_and_after_leaving(self):
+        s, _clock = started()
+        s.pause(by="dee", reason="safety")
+        event = s.refer("bo", by="dee", to="crisis-line")
+        assert (event.kind, event.actor, event.member, dict(event.data)) == (
+            ps.EventKind.REFERRED,
+            "dee",
+            "bo",
+            {"to": "crisis-line"},
+        )
+        s.resume(by="dee", reason="safety")
+        s.leave("cy")
+        s.refer("cy", by="dee", to="professional")
+        assert ps.Session.restore(s.group, s.format, s.events).state == s.state
+        assert ps.Session.verify(s.group, s.format, s.events).state == s.state
+
+    @pytest.mark.parametrize(
+        ("member", "to", "by", "rule"),
+        [
+            ("bo", "a friend of mine", "dee", "referral"),
+            ("bo", "therapist", "dee", "referral"),
+            ("zz", "crisis-line", "dee", "closed-group"),
+            ("bo", "crisis-line", "al", "facilitator-only-action"),
+        ],
+    )
+    def test_refused_referrals_record_nothing(self, member, to, by, rule):
+        s, _clock = started()
+        refused(s, lambda: s.refer(member, by=by, to=to), rule)
+
+    def test_only_someone_who_has_been_in_the_session(self):
+        clock = ps.ManualClock(0)
+        s = ps.Session(make_group(), CIRCLE, clock=clock)
+        s.arrive("dee")
+        refused(s, lambda: s.refer("bo", by="dee", to="peer-worker"), "referral")
+
+
+def test_a_co_facilitator_carries_on_while_the_facilitator_steps_out():
+    s, _clock = started(cofacilitated())
+    s.pause(by="dee", reason="safety")
+    s.leave("dee")  # steps out with bo
+    s.leave("bo")
+    s.resume(by="al", reason="safety")
+    order = s.state.floor.order
+    assert "dee" not in order
+    assert "bo" not in order
+    for member in [m for m in order if m not in s.state.floor.had_turn]:
+        s.pass_turn(member)
+    s.advance(by="al")
+    s.arrive("dee")
+    s.arrive("bo")
+    s.refer("bo", by="dee", to="peer-worker")
+    assert s.phase.id == "sharing"
+    assert ps.Session.verify(s.group, s.format, s.events).state == s.state
+
+
+@given(
+    steps=st.lists(
+        st.sampled_from(
+            [
+                ("pause", "safety"),
+                ("pause", None),
+                ("resume", "break"),
+                ("resume", None),
+                ("refer", "crisis-line"),
+                ("refer", "emergency-services"),
+                ("pause", "panic"),
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_any_mix_of_safety_actions_restores_and_verifies(steps):
+    s, clock = started()
+    rules = set()
+    for action, code in steps:
+        clock.advance(30)
+        try:
+            if action == "refer":
+                s.refer("cy", by="dee", to=code)
+            else:
+                getattr(s, action)(by="dee", reason=code)
+        except ps.ActionRejected as refusal:
+            rules.add(refusal.rule)
+    assert rules <= {"paused", "reason-code"}
+    assert ps.Session.restore(s.group, s.format, s.events).state == s.state
+    assert ps.Session.verify(s.group, s.format, s.events).state == s.state
+    referred = [e for e in s.events if e.kind is ps.EventKind.REFERRED]
+    assert all(set(e.data) == {"to"} for e in referred)
+
+
+def test_the_timeline_says_why_and_to_what_kind_of_support():
+    s, _clock = started()
+    s.pause(by="dee", reason="safety")
+    s.refer("bo", by="dee", to="crisis-line")
+    s.resume(by="dee")
+    s.end(by="dee", reason="other")
+    text = "\n".join(ps.report.timeline(s.group, s.format, s.events))
+    assert "Dee pauses the session (reason: safety)" in text
+    assert "Dee records a referral of Bo to crisis-line" in text
+    assert "Dee resumes the session\n" in text + "\n"
+    assert "Dee ends the session (reason: other)" in text
