@@ -37,7 +37,7 @@ def refer(ledger: Ledger, member_arg: object, to: object, by_arg: object) -> Eve
     try:
         live = ledger.live
         checks.facilitator(live, by, "refer", floor_action=False)
-        if live.role_of(member) is None or (member not in live.roles and member not in live.group):
+        if live.role_of(member) is None:
             checks.outsider(live, by, "refer", member)
         if member not in live.roles:
             raise ActionRejected(
