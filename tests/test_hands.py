@@ -47,12 +47,22 @@ class SeniorityFirst(ps.RaisedHands):
         return (-session.shares_of(member)[0],)
 
 
+class Nowhere(ps.RaisedHands):
+    """A broken plugin policy: its own order rule places a hand outside the queue."""
+
+    name = "nowhere-hands"
+
+    def hand_position(self, session: ps.Session, member: str) -> int:
+        return 99
+
+
 class Capped(ps.FormatChart):
     opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
     hands = ps.Phase("Hands", policy="one-each-hands")
     own = ps.Phase("Own order", policy="seniority-hands")
+    broken = ps.Phase("Broken", policy="nowhere-hands")
     closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-    advance = opening.to(hands) | hands.to(own) | own.to(closing)
+    advance = opening.to(hands) | hands.to(own) | own.to(broken) | broken.to(closing)
 
 
 class Plugin:
@@ -60,6 +70,7 @@ class Plugin:
     def register_turn_policies(self, register):
         register(OneEach())
         register(SeniorityFirst())
+        register(Nowhere())
 
     @ps.hookimpl
     def register_formats(self, register):
@@ -221,6 +232,15 @@ class TestTheQueue:
         s.raise_hand("al")  # shared once: first, by this policy's own rule
         assert s.state.floor.hands == ("al", "bo")
         assert ps.Session.verify(s.group, s.format, s.events).state == s.state
+
+    def test_a_policy_placing_a_hand_outside_the_queue_is_named(self, capped):
+        s, _clock = started(capped, phase=None)
+        s.advance(by="dee")
+        s.advance(by="dee")
+        before, length = s.state, len(s.events)
+        with pytest.raises(ps.PluginError, match="'nowhere-hands' of test-hands placed al's hand"):
+            s.raise_hand("al")
+        assert (s.state, len(s.events)) == (before, length)
 
     def test_a_policy_limits_shares_per_phase(self, capped):
         s, clock = started(capped, phase=None)
