@@ -20,13 +20,13 @@ ATTENDEES = ("dee", "al", "bo", "cy", "nu")
 
 
 def stored_session(
-    store: ps.store.Store, group: ps.Group | None = None, *, end: bool = True
+    store: ps.store.Store, group: ps.Group | None = None, *, end: bool = True, sid: str = "s1"
 ) -> str:
-    """Group 'g' (the test group with FORM) and one session s1 that ATTENDEES attended."""
+    """Group 'g' (the test group with FORM) and one session ``sid`` that ATTENDEES attended."""
     group = group or attrs.evolve(make_group(), feedback=FORM)
     store.save_group("g", group)
-    meet(store, "s1", group, ps.ManualClock(T0), ATTENDEES, end=end)
-    return "s1"
+    meet(store, sid, group, ps.ManualClock(T0), ATTENDEES, end=end)
+    return sid
 
 
 class TestTheForm:
@@ -128,6 +128,16 @@ class TestGivingFeedback:
         result = store.feedback(sid)
         assert result.respondents == 0
         assert [q.answers for q in result.questions] == [0, 0]
+
+    def test_feedback_refusal_says_which_rule_would_refuse_and_writes_nothing(self, store):
+        sid = stored_session(store)
+        assert store.feedback_refusal(sid, "al") is None
+        assert store.feedback_refusal(sid, "ob") == "attended"
+        store.give_feedback(sid, "al", {"felt-safe": 5})
+        assert store.feedback_refusal(sid, "al") == "one-answer-each"
+        assert store.feedback(sid).respondents == 1
+        running = stored_session(store, end=False, sid="s2")
+        assert store.feedback_refusal(running, "al") == "after-the-session"
 
     def test_not_before_the_session_ends(self, store):
         sid = stored_session(store, end=False)

@@ -74,13 +74,9 @@ class Feedback(abc.ABC):
             raise refuse("feedback-form", str(exc)) from None
         try:
             with self.transaction() as run:
-                came = run(
-                    "SELECT 1 FROM ps_events WHERE session_id = :sid AND kind = 'arrived' "
-                    "AND member = :m LIMIT 1",
-                    {"sid": session_id, "m": member_id},
-                ).fetchall()
-                if not came:
-                    raise refuse("attended", f"they did not attend session {session_id!r}")
+                why = _refusal(run, record, member_id)
+                if why is not None:
+                    raise refuse(*why)
                 run(
                     "INSERT INTO ps_feedback_given (session_id, member_id) VALUES (:sid, :m)",
                     {"sid": session_id, "m": member_id},
@@ -128,6 +124,21 @@ class Feedback(abc.ABC):
         counts = {(str(q), int(s)): int(n) for q, s, n in rows}
         return summarize(session_id, form, int(given[0][0]), counts)
 
+    def feedback_refusal(self, session_id: str, member_id: str) -> str | None:
+        """The rule that would refuse this member's feedback now, or ``None`` if they may answer.
+
+        The same checks as :meth:`give_feedback` makes of who answers when
+        (``after-the-session``, ``attended``, ``one-answer-each``), without the
+        answers, writing nothing: an app asks it before showing the form.
+
+        Raises:
+            StoreError: If the session is not stored.
+        """
+        record = self.session(session_id)
+        with self.transaction(write=False) as run:
+            why = _refusal(run, record, member_id)
+        return None if why is None else why[0]
+
     def answered(self, session_id: str, member_id: str) -> bool:
         """Whether this member has answered the session's feedback form (not what)."""
         with self.transaction(write=False) as run:
@@ -136,3 +147,23 @@ class Feedback(abc.ABC):
                 {"sid": session_id, "m": member_id},
             ).fetchall()
         return bool(rows)
+
+
+def _refusal(run: Run, record: SessionRecord, member_id: str) -> tuple[str, str] | None:
+    """Who may answer when, in one place: ``(rule, reason)`` of a refusal, else ``None``."""
+    sid = {"sid": record.session_id, "m": member_id}
+    if not record.ended:
+        return "after-the-session", f"session {record.session_id!r} has not ended yet"
+    came = run(
+        "SELECT 1 FROM ps_events WHERE session_id = :sid AND kind = 'arrived' "
+        "AND member = :m LIMIT 1",
+        sid,
+    ).fetchall()
+    if not came:
+        return "attended", f"they did not attend session {record.session_id!r}"
+    given = run(
+        "SELECT 1 FROM ps_feedback_given WHERE session_id = :sid AND member_id = :m", sid
+    ).fetchall()
+    if given:  # a second writer at the same moment is stopped by the primary key
+        return "one-answer-each", f"they already answered for session {record.session_id!r}"
+    return None

@@ -17,7 +17,6 @@ from urllib.parse import parse_qs
 from peersupport import formats
 from peersupport.attendance import attendance
 from peersupport.buddies import Buddies
-from peersupport.engine.events import EventKind
 from peersupport.feedback import SCALE, FeedbackForm
 from peersupport.meetings import DAYS, MEETING_TYPES, Meeting, MeetingSetting
 from peersupport.store.base import Store
@@ -30,7 +29,6 @@ __all__ = [
     "REASONS",
     "HomeData",
     "attendance_view",
-    "feedback_refusal",
     "format_title",
     "home_data",
     "meeting_view",
@@ -103,10 +101,6 @@ def meeting_view(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def _attended(store: Store, session_id: str, member: str) -> bool:
-    return any(e.kind is EventKind.ARRIVED and e.member == member for e in store.events(session_id))
-
-
 def home_data(store: Store, group_id: str, member: str) -> HomeData:
     """The sessions a member's home page lists.
 
@@ -128,26 +122,9 @@ def home_data(store: Store, group_id: str, member: str) -> HomeData:
     running = [r for r in reversed(records) if not r.ended and member_at(r)]
     recent = [r for r in records if r.ended][-FEEDBACK_WINDOW:]
     unanswered = [
-        r
-        for r in reversed(recent)
-        if _attended(store, r.session_id, member) and not store.answered(r.session_id, member)
+        r for r in reversed(recent) if store.feedback_refusal(r.session_id, member) is None
     ]
     return records, running, unanswered
-
-
-def feedback_refusal(store: Store, record: SessionRecord, member: str) -> str | None:
-    """Why the member may not answer the session's form now (a rule of :data:`REASONS`).
-
-    The store's :meth:`~peersupport.store.Store.give_feedback` decides when the
-    form is sent; this only spares a person a form that would be refused.
-    """
-    if not record.ended:
-        return "after-the-session"
-    if not _attended(store, record.session_id, member):
-        return "attended"
-    if store.answered(record.session_id, member):
-        return "one-answer-each"
-    return None
 
 
 def parse_answers(body: bytes, form: FeedbackForm) -> dict[str, int]:

@@ -40,7 +40,6 @@ from peersupport.values import Group
 from peersupport.web.groupdata import (
     REASONS,
     attendance_view,
-    feedback_refusal,
     format_title,
     home_data,
     meeting_view,
@@ -232,7 +231,7 @@ class GroupPages:
         }
         if request.method == "POST":
             return await self._answer(request, record, group, member, context)
-        rule = await asyncio.to_thread(feedback_refusal, self.store, record, member)
+        rule = await asyncio.to_thread(self.store.feedback_refusal, record.session_id, member)
         if rule is not None:
             return self.page("feedback_done.html", 409, reason=REASONS[rule], **context)
         return self.page("feedback.html", form=group.feedback, scale=SCALE, **context)
