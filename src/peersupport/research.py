@@ -291,9 +291,10 @@ def store_export(
     """
     store.group(group_id)
     records = [r for r in store.sessions(group_id) if r.ended]
+    groups = {v: store.group(group_id, v).group for v in {r.group_version for r in records}}
     return research_export(
         [store.events(r.session_id) for r in records],
-        [store.group(group_id, r.group_version).group for r in records],
+        [groups[r.group_version] for r in records],
         key=key,
         visitors=visitors,
         shift_times=shift_times,

@@ -4,7 +4,7 @@
 opened, and puts each session's anonymous feedback (k-anonymous: a question's
 mean only when at least ``min_answers`` answered, see :mod:`peersupport.feedback`)
 next to its fairness metrics, measured from its log with the simulator's very
-definitions (:func:`peersupport.sim.log_metrics`): the share of members present
+definitions (:func:`peersupport.sim.store_tables`): the share of members present
 who shared, and the Gini coefficient of speaking time. A :class:`TrendTable`
 becomes rows, a pandas DataFrame, or a figure (:func:`plot_trends`).
 
@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
-
-from peersupport import formats
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,31 +113,25 @@ def trends(store: Store, group_id: str) -> TrendTable:
         ModuleNotFoundError: Without the ``sim`` extra.
         LogError: If a stored log does not restore with its group version.
     """
-    from peersupport.sim import log_metrics
+    from peersupport.sim import store_tables
 
-    store.group(group_id)
+    sessions, _members = store_tables(store, group_id)
     questions: dict[str, None] = {}
     rows = []
-    for record in store.sessions(group_id):
-        if not record.ended:
-            continue
-        group = store.group(group_id, record.group_version).group
-        metrics, _members = log_metrics(
-            group, formats.get(record.format), store.events(record.session_id)
-        )
-        feedback = store.feedback(record.session_id)
+    for row in sessions.to_dict("records"):
+        feedback = store.feedback(row["session_id"])
         means = {q.question.id: q.mean for q in feedback.questions}
         questions.update(dict.fromkeys(means))
         rows.append(
             TrendRow(
-                record.session_id,
-                record.opened_at,
-                record.format,
+                row["session_id"],
+                float(row["opened_at"]),
+                row["format"],
                 feedback.respondents,
                 means,
-                int(metrics["members_present"]),
-                float(metrics["frac_shared"]),
-                float(metrics["gini_speaking"]),
+                int(row["members_present"]),
+                float(row["frac_shared"]),
+                float(row["gini_speaking"]),
             )
         )
     return TrendTable(group_id, tuple(questions), tuple(rows))

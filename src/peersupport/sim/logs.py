@@ -144,8 +144,9 @@ def store_tables(store: Store, group_id: str) -> tuple[pd.DataFrame, pd.DataFram
     sessions: list[dict[str, Any]] = []
     members: list[dict[str, Any]] = []
     ended = [r for r in store.sessions(group_id) if r.ended]
+    groups = {v: store.group(group_id, v).group for v in {r.group_version for r in ended}}
     for number, record in enumerate(ended):
-        group = store.group(group_id, record.group_version).group
+        group = groups[record.group_version]
         events = store.events(record.session_id)
         metrics, rows = log_metrics(group, formats.get(record.format), events)
         about = {
