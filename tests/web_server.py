@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import peersupport as ps
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Page
     from websockets.sync.client import ClientConnection
 
 SECRET = b"the tests' own secret room key!!"
@@ -107,3 +108,15 @@ def state_after(connection: ClientConnection, kind: str) -> dict[str, Any]:
         message = receive(connection)
         if message["type"] == "state" and kind in [e["kind"] for e in message["events"]]:
             return message["state"]
+
+
+def press(page: Page, label: str) -> None:
+    """Click the visible button with this label (its accessible name), in a browser test."""
+    page.get_by_role("button", name=label, exact=True).click()
+
+
+def shows(page: Page, selector: str, text: str) -> None:
+    """Wait until ``selector`` on ``page`` shows ``text``, in a browser test."""
+    page.wait_for_function(
+        "([s, t]) => document.querySelector(s).textContent.includes(t)", arg=[selector, text]
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import peersupport as ps
-from web_server import SECRET, free_port, room_server
+from web_server import SECRET, free_port, press, room_server, shows
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -42,18 +42,6 @@ def store(tmp_path) -> Iterator[ps.store.Store]:
         opened.save_group("g", group())
         ps.live.LiveSession.start(opened, "s1", "g", ps.formats.get("sharing-circle"))
         yield opened
-
-
-def press(page: Page, label: str) -> None:
-    """Click the visible button with this label."""
-    page.get_by_role("button", name=label, exact=True).click()
-
-
-def shows(page: Page, selector: str, text: str) -> None:
-    """Wait until ``selector`` on ``page`` shows ``text``."""
-    page.wait_for_function(
-        "([s, t]) => document.querySelector(s).textContent.includes(t)", arg=[selector, text]
-    )
 
 
 def emptied(page: Page, selector: str) -> None:

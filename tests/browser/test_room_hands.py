@@ -16,7 +16,7 @@ import pytest
 
 import peersupport as ps
 from peersupport.web import Links
-from web_server import SECRET, free_port, room_server
+from web_server import SECRET, free_port, press, room_server, shows
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -46,18 +46,6 @@ def store(tmp_path) -> Iterator[ps.store.Store]:
         opened.save_group("g", group())
         opened.start_session("s1", "g", session.events)
         yield opened
-
-
-def press(page: Page, label: str) -> None:
-    """Click the visible button with this label (its accessible name)."""
-    page.get_by_role("button", name=label, exact=True).click()
-
-
-def shows(page: Page, selector: str, text: str) -> None:
-    """Wait until ``selector`` on ``page`` shows ``text``."""
-    page.wait_for_function(
-        "([s, t]) => document.querySelector(s).textContent.includes(t)", arg=[selector, text]
-    )
 
 
 def queue_is(page: Page, members: list[str], nxt: str | None = None) -> None:
