@@ -12,6 +12,8 @@ import attrs
 
 __all__ = ["Floor", "FloorState"]
 
+_NONE: frozenset[str] = frozenset()
+
 
 @attrs.frozen
 class FloorState:
@@ -196,5 +198,7 @@ class Floor:
             complete=self.complete(),
             hands=tuple(self.hands),
             points=tuple(self.points),
-            acknowledged=frozenset(m for m, seen in self.points.items() if seen),
+            acknowledged=(
+                frozenset(m for m, seen in self.points.items() if seen) if self.points else _NONE
+            ),
         )
