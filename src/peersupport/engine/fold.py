@@ -16,10 +16,11 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import Final
 
+from peersupport.engine import queuefold
 from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.floor import Floor
 from peersupport.engine.format import Format, PhaseSpec
-from peersupport.engine.kinds import KINDS, POINT_OUTCOMES, REASONS, REFERRALS
+from peersupport.engine.kinds import KINDS, REASONS, REFERRALS
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import FACILITATING, Group, Role
 
@@ -335,52 +336,32 @@ class LiveState:
             self._end_share(holder, data)
         self.status = _ENDED
 
-    def _place(self, member: str | None, data: EventData, more: int) -> tuple[str, int]:
-        assert member is not None
-        position = data["position"]
-        assert isinstance(position, int)
-        if not 0 <= position <= len(self.floor.hands) - more:
-            raise ValueError(f"position {position} is not in the queue")
-        return member, position
-
     def _on_hand_raised(self, time: float, member: str | None, data: EventData) -> None:
-        member, position = self._place(member, data, 0)
-        if member in self.floor.hands or member not in self.present:
-            raise ValueError(f"{member} cannot raise a hand: already raised, or not present")
-        self.floor.hands.insert(position, member)
+        assert member is not None
+        queuefold.hand_raised(self.floor, self.present, member, data)
 
     def _on_hand_lowered(self, time: float, member: str | None, data: EventData) -> None:
-        if member not in self.floor.hands:
-            raise ValueError(f"{member}'s hand is not raised")
-        self.floor.hands.remove(member)
+        assert member is not None
+        queuefold.hand_lowered(self.floor, member)
 
     def _on_hand_moved(self, time: float, member: str | None, data: EventData) -> None:
-        member, position = self._place(member, data, 1)
-        self._on_hand_lowered(time, member, data)
-        self.floor.hands.insert(position, member)
+        assert member is not None
+        queuefold.hand_moved(self.floor, member, data)
 
     def _on_hands_cleared(self, time: float, member: str | None, data: EventData) -> None:
         self.floor.hands = []
 
     def _on_point_raised(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
-        if member in self.floor.points:
-            raise ValueError(f"{member} has a point of process pending")
-        self.floor.points[member] = False
+        queuefold.point_raised(self.floor, member)
 
     def _on_point_acknowledged(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
-        if self.floor.points.get(member) is not False:
-            raise ValueError(f"{member} has no point of process waiting to be acknowledged")
-        self.floor.points[member] = True
+        queuefold.point_acknowledged(self.floor, member)
 
     def _on_point_resolved(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
-        if self.floor.points.get(member) is not True:
-            raise ValueError(f"{member} has no acknowledged point of process")
-        if data["outcome"] not in POINT_OUTCOMES:
-            raise ValueError(f"a point of process ends {' or '.join(POINT_OUTCOMES)}")
-        del self.floor.points[member]
+        queuefold.point_resolved(self.floor, member, data)
 
     def _on_referred(self, time: float, member: str | None, data: EventData) -> None:
         if data["to"] not in REFERRALS:

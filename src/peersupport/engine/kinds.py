@@ -9,11 +9,21 @@ plugin dispatcher, the report and the conformance kit all read this table.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from types import SimpleNamespace
 
-from peersupport.engine.kindspec import Actor, Field, KindSpec, Need
+from peersupport.engine.kindspec import (
+    LOG_VERSION,
+    POINT_OUTCOMES,
+    REASONS,
+    REFERRALS,
+    Actor,
+    DataValue,
+    EventKind,
+    Field,
+    KindSpec,
+    Need,
+)
 from peersupport.engine.kindspec import spec as _spec
 
 __all__ = [
@@ -30,58 +40,6 @@ __all__ = [
     "KindSpec",
     "Need",
 ]
-
-#: Values an event's data may hold: ids, numbers, flags, ``None`` and tuples of ids.
-DataValue = str | int | float | bool | None | tuple[str, ...]
-
-LOG_VERSION = 2
-"""Version of the log format written by this release; ``opened`` records it as ``"log"``."""
-
-REASONS = ("safety", "break", "technical", "other")
-"""Why a facilitator paused, resumed or ended a session (the optional ``reason`` code)."""
-
-REFERRALS = ("crisis-line", "professional", "emergency-services", "peer-worker")
-"""The kinds of support a facilitator records referring someone to (``referred``'s ``to``)."""
-
-POINT_OUTCOMES = ("resolved", "amendment")
-"""How a point of process is closed (``point_resolved``'s ``outcome``): resolved in the
-session, or taken to an amendment of the agreement."""
-
-
-class EventKind(enum.StrEnum):
-    """What happened. ``peersupport.events.KINDS`` says what each kind records."""
-
-    OPENED = "opened"
-    ARRIVED = "arrived"
-    LEFT = "left"
-    CONSENTED = "consented"
-    AGREEMENT_AMENDED = "agreement_amended"
-    PHASE_ENTERED = "phase_entered"
-    ROUND_STARTED = "round_started"
-    ROUND_CLOSED = "round_closed"
-    TURN_SKIPPED = "turn_skipped"
-    CALLED_ON = "called_on"
-    SHARE_STARTED = "share_started"
-    SHARE_ENDED = "share_ended"
-    PASSED = "passed"
-    INTERJECTED = "interjected"
-    CROSS_TALK_BLOCKED = "cross_talk_blocked"
-    TIME_WARNING = "time_warning"
-    OVERTIME = "overtime"
-    PHASE_TIME_UP = "phase_time_up"
-    RULE_NOTICE = "rule_notice"
-    PAUSED = "paused"
-    RESUMED = "resumed"
-    ENDED = "ended"
-    HAND_RAISED = "hand_raised"
-    HAND_LOWERED = "hand_lowered"
-    HAND_MOVED = "hand_moved"
-    HANDS_CLEARED = "hands_cleared"
-    POINT_RAISED = "point_raised"
-    POINT_ACKNOWLEDGED = "point_acknowledged"
-    POINT_RESOLVED = "point_resolved"
-    REFERRED = "referred"
-
 
 K = SimpleNamespace(**EventKind.__members__)
 """The kinds as plain attributes (``K.SHARE_STARTED``), for the engine's hot path.

@@ -1,22 +1,82 @@
 """The vocabulary of the table of event kinds: who records a kind, what its data holds.
 
 :class:`KindSpec` is one row of :data:`peersupport.engine.kinds.KINDS`; :class:`Actor`,
-:class:`Need` and :class:`Field` are its columns' values. The table itself, and
-the kinds, are in :mod:`peersupport.engine.kinds`.
+:class:`Need` and :class:`Field` are its columns' values; :class:`EventKind` names
+the kinds, and the codes some kinds carry are here too. The table itself is
+:mod:`peersupport.engine.kinds`.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import attrs
 
-if TYPE_CHECKING:
-    from peersupport.engine.kinds import EventKind
+__all__ = [
+    "LOG_VERSION",
+    "POINT_OUTCOMES",
+    "REASONS",
+    "REFERRALS",
+    "Actor",
+    "DataValue",
+    "EventKind",
+    "Field",
+    "KindSpec",
+    "Need",
+    "spec",
+]
 
-__all__ = ["Actor", "Field", "KindSpec", "Need", "spec"]
+#: Values an event's data may hold: ids, numbers, flags, ``None`` and tuples of ids.
+DataValue = str | int | float | bool | None | tuple[str, ...]
+
+LOG_VERSION = 2
+"""Version of the log format written by this release; ``opened`` records it as ``"log"``."""
+
+REASONS = ("safety", "break", "technical", "other")
+"""Why a facilitator paused, resumed or ended a session (the optional ``reason`` code)."""
+
+REFERRALS = ("crisis-line", "professional", "emergency-services", "peer-worker")
+"""The kinds of support a facilitator records referring someone to (``referred``'s ``to``)."""
+
+POINT_OUTCOMES = ("resolved", "amendment")
+"""How a point of process is closed (``point_resolved``'s ``outcome``): resolved in the
+session, or taken to an amendment of the agreement."""
+
+
+class EventKind(enum.StrEnum):
+    """What happened. ``peersupport.events.KINDS`` says what each kind records."""
+
+    OPENED = "opened"
+    ARRIVED = "arrived"
+    LEFT = "left"
+    CONSENTED = "consented"
+    AGREEMENT_AMENDED = "agreement_amended"
+    PHASE_ENTERED = "phase_entered"
+    ROUND_STARTED = "round_started"
+    ROUND_CLOSED = "round_closed"
+    TURN_SKIPPED = "turn_skipped"
+    CALLED_ON = "called_on"
+    SHARE_STARTED = "share_started"
+    SHARE_ENDED = "share_ended"
+    PASSED = "passed"
+    INTERJECTED = "interjected"
+    CROSS_TALK_BLOCKED = "cross_talk_blocked"
+    TIME_WARNING = "time_warning"
+    OVERTIME = "overtime"
+    PHASE_TIME_UP = "phase_time_up"
+    RULE_NOTICE = "rule_notice"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    ENDED = "ended"
+    HAND_RAISED = "hand_raised"
+    HAND_LOWERED = "hand_lowered"
+    HAND_MOVED = "hand_moved"
+    HANDS_CLEARED = "hands_cleared"
+    POINT_RAISED = "point_raised"
+    POINT_ACKNOWLEDGED = "point_acknowledged"
+    POINT_RESOLVED = "point_resolved"
+    REFERRED = "referred"
 
 
 class Actor(enum.Enum):
