@@ -156,6 +156,8 @@ class TestExactRestore:
             K.CALLED_ON,
             K.RULE_NOTICE,
             K.REFERRED,  # tests/test_safety.py
+            K.TIME_TO_CLOSE,  # tests/test_schedule.py
+            K.MEETING_OVERRAN,
             *queue,
         }
         assert len(queue) == 7

@@ -60,6 +60,7 @@ from peersupport.engine.rules import (
     ShareTimeLimit,
 )
 from peersupport.engine.session import Session
+from peersupport.engine.schedule import TimePlan
 from peersupport.engine.state import Deadline, SessionState, SessionStatus, SessionView
 from peersupport.errors import (
     ActionRejected,
@@ -175,6 +176,7 @@ __all__ = [
     "StoreConflict",
     "StoreError",
     "SystemClock",
+    "TimePlan",
     "Tag",
     "Transition",
     "TurnPolicy",

@@ -50,7 +50,7 @@ from peersupport import formats
 from peersupport.errors import ConfigError
 from peersupport.feedback import DEFAULT_FEEDBACK_FORM, form_from_json, form_to_json
 from peersupport.jsonio import JSONProblem, parse, read_text
-from peersupport.meetings import meeting_to_dict, meetings_from_json
+from peersupport.meetingfile import meeting_to_dict, meetings_from_json
 from peersupport.validate import brief
 from peersupport.values import Agreement, Group, Member, Role
 

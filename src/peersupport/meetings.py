@@ -10,6 +10,7 @@ person. A bad value raises ``ValueError`` naming the field; in a group file, a
 
 from __future__ import annotations
 
+import datetime
 import enum
 import functools
 import re
@@ -21,7 +22,6 @@ from typing import Any
 
 import attrs
 
-from peersupport.errors import ConfigError
 from peersupport.validate import brief, check_name
 
 __all__ = [
@@ -32,8 +32,8 @@ __all__ = [
     "Meeting",
     "MeetingSetting",
     "is_timezone",
-    "meeting_to_dict",
-    "meetings_from_json",
+    "type_problem",
+    "whole_problem",
 ]
 
 #: Weekday names by Meeting Guide day number: 0 is Sunday, 6 is Saturday.
@@ -197,6 +197,11 @@ def is_timezone(key: str) -> bool:
     return True
 
 
+def _clock(hhmm: str) -> datetime.time:
+    hours, minutes = hhmm.split(":")
+    return datetime.time(int(hours), int(minutes))
+
+
 def _is_name(value: Any) -> bool:
     try:
         check_name(value)
@@ -217,8 +222,8 @@ def _codes(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, list | tuple) else value  # type: ignore[return-value]
 
 
-def _type_problem(value: Any) -> tuple[str, str] | None:
-    """The first problem of a meeting's types, as (field, message), if any."""
+def type_problem(value: Any) -> tuple[str, str] | None:
+    """The first problem of a meeting's types, as (field, message), if any (for group files)."""
     if not isinstance(value, tuple) or len(value) > _MAX_TYPES:
         return "types", f"expected a list of at most {_MAX_TYPES} codes, got {brief(value)}"
     for index, code in enumerate(value):
@@ -233,11 +238,11 @@ def _type_problem(value: Any) -> tuple[str, str] | None:
 
 
 def _types(_inst: object, _attr: attrs.Attribute[Any], value: Any) -> None:
-    if (problem := _type_problem(value)) is not None:
+    if (problem := type_problem(value)) is not None:
         raise ValueError(problem[1])
 
 
-def _whole_problem(values: dict[str, Any]) -> tuple[str, str] | None:
+def whole_problem(values: dict[str, Any]) -> tuple[str, str] | None:
     """The first problem of a meeting's fields together, as (field, message), if any."""
     location, conference = values.get("location"), values.get("conference")
     specific = location is not None and location.address is not None
@@ -308,8 +313,40 @@ class Meeting:
     types: tuple[str, ...] = attrs.field(default=(), converter=_codes, validator=_types)
 
     def __attrs_post_init__(self) -> None:
-        if (problem := _whole_problem(attrs.asdict(self, recurse=False))) is not None:
+        if (problem := whole_problem(attrs.asdict(self, recurse=False))) is not None:
             raise ValueError(problem[1])
+
+    def scheduled_end(self, opened: float) -> float:
+        """When the meeting a session opened at ``opened`` is scheduled to end.
+
+        The occurrence is the week's meeting whose start is nearest to ``opened``
+        (so a session opened a little early or late belongs to it); its end is
+        ``end_time`` in the meeting's timezone on that day, or the next day if
+        the meeting crosses midnight. Pass it to :class:`~peersupport.Session`
+        as ``ends_at``.
+
+        Args:
+            opened: Seconds since the epoch (as :class:`~peersupport.SystemClock` reads).
+
+        Returns:
+            Seconds since the epoch.
+        """
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        here = datetime.datetime.fromtimestamp(opened, zone)
+        best: tuple[float, float] | None = None
+        for offset in range(-7, 8):
+            day = here.date() + datetime.timedelta(days=offset)
+            if (day.weekday() + 1) % 7 != self.day:
+                continue
+            start = datetime.datetime.combine(day, _clock(self.time), zone)
+            end = datetime.datetime.combine(day, _clock(self.end_time), zone)
+            if end <= start:
+                end += datetime.timedelta(days=1)
+            distance = abs(start.timestamp() - opened)
+            if best is None or distance < best[0]:
+                best = (distance, end.timestamp())
+        assert best is not None  # every weekday comes round within a week either side
+        return best[1]
 
     @property
     def setting(self) -> MeetingSetting:
@@ -318,83 +355,3 @@ class Meeting:
         if self.conference is None:
             return MeetingSetting.IN_PERSON
         return MeetingSetting.HYBRID if in_person else MeetingSetting.ONLINE
-
-
-# The group file's form --------------------------------------------------------------
-
-_MEETING_KEYS = tuple(a.name for a in attrs.fields(Meeting))
-_REQUIRED = ("day", "time", "end_time", "timezone", "format")
-#: Fields checked after they are built (a location, a conference) or listed (types).
-_NESTED = ("location", "conference", "types")
-
-
-def _fields(
-    data: Any, kind: type, where: str, source: str, required: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """The object ``data`` as ``kind``'s fields, each checked (not nested ones, not types)."""
-    if not isinstance(data, dict):
-        raise ConfigError(source, f"expected an object, got {brief(data)}", where)
-    fields = attrs.fields(kind)
-    unknown = sorted(set(data) - {a.name for a in fields})
-    if unknown:
-        listed = f"{', '.join(map(repr, unknown))} (known: {', '.join(a.name for a in fields)})"
-        raise ConfigError(source, f"unknown key(s) {listed}", where)
-    for attr in fields:
-        if attr.name in required and attr.name not in data:
-            raise ConfigError(source, "missing", f"{where}.{attr.name}")
-        if attr.name in data and attr.name not in _NESTED and attr.validator is not None:
-            try:
-                attr.validator(None, attr, data[attr.name])
-            except ValueError as exc:
-                raise ConfigError(source, str(exc), f"{where}.{attr.name}") from None
-    return dict(data)
-
-
-def _meeting(data: Any, where: str, source: str) -> Meeting:
-    values = _fields(data, Meeting, where, source, _REQUIRED)
-    if values.get("location") is not None:
-        place = _fields(values["location"], Location, f"{where}.location", source, ("city",))
-        values["location"] = Location(**place)
-    if values.get("conference") is not None:
-        link = _fields(values["conference"], Conference, f"{where}.conference", source)
-        try:
-            values["conference"] = Conference(**link)
-        except ValueError as exc:
-            raise ConfigError(source, str(exc), f"{where}.conference") from None
-    if not isinstance(values.setdefault("types", []), list):
-        raise ConfigError(
-            source, f"expected a list, got {brief(values['types'])}", f"{where}.types"
-        )
-    values["types"] = tuple(values["types"])
-    problem = _type_problem(values["types"]) or _whole_problem(values)
-    if problem is not None:
-        raise ConfigError(source, problem[1], f"{where}.{problem[0]}".rstrip("."))
-    return Meeting(**values)
-
-
-def meetings_from_json(data: Any, *, source: str) -> tuple[Meeting, ...]:
-    """The meetings of a group file's ``"meetings"`` list.
-
-    Args:
-        data: The parsed JSON value of ``"meetings"``.
-        source: Name of the file, for error messages.
-
-    Raises:
-        ConfigError: Naming ``source``, the field (e.g. ``meetings[0].time``) and
-            the problem.
-    """
-    if not isinstance(data, list):
-        raise ConfigError(source, f"expected a list, got {brief(data)}", "meetings")
-    return tuple(_meeting(item, f"meetings[{index}]", source) for index, item in enumerate(data))
-
-
-def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
-    """The JSON form of ``meeting`` in a group file (parts that are ``None`` left out)."""
-    data: dict[str, Any] = {}
-    for key in _MEETING_KEYS:
-        value = getattr(meeting, key)
-        if isinstance(value, Location | Conference):
-            data[key] = attrs.asdict(value, filter=lambda _a, v: v is not None)
-        elif value is not None:
-            data[key] = list(value) if key == "types" else value
-    return data

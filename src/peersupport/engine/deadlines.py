@@ -17,6 +17,7 @@ from typing import Final
 
 from peersupport.engine.events import EventData, EventKind
 from peersupport.engine.fold import LiveState
+from peersupport.engine.schedule import meeting_deadline, meeting_event
 from peersupport.engine.state import SessionStatus
 
 __all__ = ["Found", "Limits", "due_event", "next_deadline", "share_end_data"]
@@ -35,9 +36,14 @@ _PAUSED: Final = SessionStatus.PAUSED
 
 
 def next_deadline(live: LiveState, limits: Limits) -> Found | None:
-    """The next deadline of an open session, or ``None``."""
+    """The next deadline of an open session (of a paused one: of its schedule), or ``None``."""
     if live.status is not _OPEN:
-        return None
+        if live.ends_at is None or live.status is not _PAUSED:
+            return None
+        found = meeting_deadline(live)
+        if found is not None and found[0] < live.time:
+            found = (live.time, found[1], found[2])
+        return found
     best: Found | None = None
     floor = live.floor
     holder = floor.holder
@@ -49,11 +55,15 @@ def next_deadline(live: LiveState, limits: Limits) -> Found | None:
             at = floor.started + limit
             if best is None or at < best[0]:
                 best = (at, "share-limit", holder)
-    budget = live.phase.budget
+    budget = live.budget
     if budget is not None and not live.time_up:
         at = live.phase_started + budget
         if best is None or at < best[0]:
             best = (at, "phase-budget", None)
+    if live.ends_at is not None:
+        meeting = meeting_deadline(live)
+        if meeting is not None and (best is None or meeting[0] < best[0]):
+            best = meeting
     if best is not None and best[0] < live.time:
         best = (live.time, best[1], best[2])
     return best
@@ -94,5 +104,7 @@ def due_event(
             duration = share_end_data(live, limits, at)["duration"]
             return _SHARE_ENDED, member, EventData(duration=duration, rule=rule)
         return _OVERTIME, member, EventData(rule=rule, limit=limit)
-    phase = live.phase
-    return _PHASE_TIME_UP, None, EventData(phase=phase.id, budget=phase.budget)
+    if kind == "phase-budget":
+        return _PHASE_TIME_UP, None, EventData(phase=live.phase.id, budget=live.budget)
+    meeting_kind, data = meeting_event(live, kind, at)
+    return meeting_kind, None, data

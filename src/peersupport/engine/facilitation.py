@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from peersupport.engine import checks
+from peersupport.engine import checks, schedule
 from peersupport.engine.chart import Transition
 from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.fold import LiveState
@@ -62,6 +62,10 @@ def advance(ledger: Ledger, by_arg: object, to: str | None, action: str) -> Even
             "event": transition.event,
         }
         if transition.target != phase.id:
+            target = live.format.phases[transition.target]
+            budget = schedule.adapted_budget(live.format, target, live.ends_at, now)
+            if budget is not None:
+                data["budget"] = budget
             return ledger.commit(_PHASE_ENTERED, now, by, None, EventData(data))
         data["round"] = live.floor.round + 1
         return ledger.commit(_ROUND_STARTED, now, by, None, EventData(data))

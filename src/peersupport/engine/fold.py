@@ -32,30 +32,12 @@ _ENDED: Final = SessionStatus.ENDED
 
 
 #: Every attribute of a :class:`LiveState`.
-_SLOTS: Final = (
-    "agreement",
-    "blocked",
-    "consents",
-    "floor",
-    "format",
-    "group",
-    "interjections",
-    "not_reached",
-    "overtime",
-    "passes",
-    "paused_at",
-    "phase",
-    "phase_shares",
-    "phase_speaking",
-    "phase_started",
-    "present",
-    "roles",
-    "shares",
-    "speaking",
-    "status",
-    "time",
-    "time_up",
+_NAMES: Final = (
+    "agreement blocked budget close_notice closing consents ends_at floor format group "
+    "interjections not_reached overran overtime passes paused_at phase phase_shares "
+    "phase_speaking phase_started present roles shares speaking status time time_up"
 )
+_SLOTS: Final = tuple(_NAMES.split())
 
 
 class LiveState:
@@ -89,6 +71,13 @@ class LiveState:
         self.blocked = 0
         self.interjections = 0
         self.time = -float("inf")
+        self.budget: float | None = (
+            self.phase.budget
+        )  # the phase's, or as the schedule shortened it
+        self.ends_at: float | None = None
+        self.close_notice = 300.0
+        self.closing = False
+        self.overran = False
 
     def copy_from(self, other: LiveState) -> None:
         """Take over every attribute of ``other`` (a rebuilt state replaces this one in place)."""
@@ -143,6 +132,10 @@ class LiveState:
             interjections=self.interjections,
             phase_shares=ro(dict(self.phase_shares)),
             phase_speaking_time=ro(dict(self.phase_speaking)),
+            phase_budget=self.budget,
+            ends_at=self.ends_at,
+            time_to_close=self.closing,
+            overran=self.overran,
         )
 
     # ------------------------------------------------------------------ the fold
@@ -181,6 +174,12 @@ class LiveState:
         # The group's fingerprint, checked before the fold, covers the agreement.
         self.phase = self.format.phases[str(data["phase"])]
         self.phase_started = time
+        self.budget = _budget(self.phase, data)
+        if "ends_at" in data:  # a number (the log's schema): after the opening
+            if not data["ends_at"] > time:  # type: ignore[operator]
+                raise ValueError("the scheduled end must come after the session opened")
+            self.ends_at = float(data["ends_at"])  # type: ignore[arg-type]
+            self.close_notice = float(data.get("close_notice", 300.0))  # type: ignore[arg-type]
         if self.phase.rounds:
             self.floor.new_round(1, [])
 
@@ -228,6 +227,7 @@ class LiveState:
     def _on_phase_entered(self, time: float, member: str | None, data: EventData) -> None:
         self.phase = self.format.phases[str(data["phase"])]
         self.phase_started = time
+        self.budget = _budget(self.phase, data)
         self.time_up = False
         self.phase_shares = {}
         self.phase_speaking = {}
@@ -368,6 +368,25 @@ class LiveState:
             raise ValueError(f"a referral is to one of {', '.join(REFERRALS)}")
         if member is None or self.role_of(member) is None:
             raise ValueError(f"{member} was not in the session")
+
+    def _on_time_to_close(self, time: float, member: str | None, data: EventData) -> None:
+        if self.ends_at is None or self.closing:
+            raise ValueError("time to close: the session has no scheduled end, or was told")
+        self.closing = True
+
+    def _on_meeting_overran(self, time: float, member: str | None, data: EventData) -> None:
+        if self.ends_at is None or self.overran or time < self.ends_at:
+            raise ValueError("the meeting cannot overrun before its scheduled end")
+        self.closing = self.overran = True
+
+
+def _budget(phase: PhaseSpec, data: EventData) -> float | None:
+    budget = data.get("budget")
+    if budget is None:
+        return phase.budget
+    if phase.budget is None or not 0 <= budget <= phase.budget:  # type: ignore[operator]
+        raise ValueError(f"a budget in force is at most {phase.id}'s budget")
+    return float(budget)  # type: ignore[arg-type]
 
 
 def _reason(data: EventData) -> None:  # a pause's, a resume's or an end's

@@ -61,7 +61,9 @@ KINDS: Mapping[EventKind, KindSpec] = {
             None,
             "session_opened",
             "the session opened: log version, format and chart fingerprint, group "
-            "fingerprint, first phase, and the agreement in force",
+            "fingerprint, first phase, and the agreement in force; with a scheduled "
+            "end, that end, the time-to-close notice and the first phase's budget if "
+            "the schedule shortened it",
             data={
                 "log": Field.COUNT,
                 "format": Field.NAME,
@@ -69,6 +71,11 @@ KINDS: Mapping[EventKind, KindSpec] = {
                 "group": Field.FINGERPRINT,
                 "phase": Field.NAME,
                 "agreement": Field.COUNT,
+            },
+            optional={
+                "ends_at": Field.TIME,
+                "close_notice": Field.SECONDS,
+                "budget": Field.SECONDS,
             },
             settings=True,
             while_paused=True,
@@ -118,8 +125,10 @@ KINDS: Mapping[EventKind, KindSpec] = {
             (_F,),
             "advance",
             "phase_entered",
-            "the facilitator moved the session to another phase",
+            "the facilitator moved the session to another phase (with its budget in "
+            "force if the meeting's schedule shortened it)",
             data={"phase": Field.NAME, "from": Field.NAME, "event": Field.NAME},
+            optional={"budget": Field.SECONDS},
             member=Need.NOBODY,
         ),
         _spec(
@@ -345,6 +354,25 @@ KINDS: Mapping[EventKind, KindSpec] = {
             data={"to": Field.NAME},
             moves_deadline=False,
             while_paused=True,
+        ),
+        _spec(
+            _K.TIME_TO_CLOSE,
+            (_E,),
+            None,
+            "time_warning",
+            "the meeting's scheduled end is this many seconds away: time to close",
+            data={"left": Field.SECONDS},
+            while_paused=True,
+            member=Need.NOBODY,
+        ),
+        _spec(
+            _K.MEETING_OVERRAN,
+            (_E,),
+            None,
+            "time_warning",
+            "the meeting ran past its scheduled end",
+            while_paused=True,
+            member=Need.NOBODY,
         ),
     )
 }

@@ -77,6 +77,8 @@ class EventKind(enum.StrEnum):
     POINT_ACKNOWLEDGED = "point_acknowledged"
     POINT_RESOLVED = "point_resolved"
     REFERRED = "referred"
+    TIME_TO_CLOSE = "time_to_close"
+    MEETING_OVERRAN = "meeting_overran"
 
 
 class Actor(enum.Enum):

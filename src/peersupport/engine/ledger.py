@@ -20,7 +20,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from peersupport import plugins
-from peersupport.engine import deadlines
+from peersupport.engine import deadlines, schedule
 from peersupport.engine.checks import ONE_ACTION_AT_A_TIME
 from peersupport.engine.events import Event, EventData, EventKind, LogView, new_event
 from peersupport.engine.fold import LiveState
@@ -120,11 +120,16 @@ class Ledger:
         if events:
             self._refresh()
 
-    def open(self) -> Event:
-        """Record the ``opened`` event: log version, format and fingerprints, the agreement."""
+    def open(self, ends_at: float | None = None, close_notice: float | None = None) -> Event:
+        """Record the ``opened`` event: log version, format and fingerprints, the agreement.
+
+        With a scheduled end (``ends_at``, checked here) the event records it with
+        ``close_notice`` (default 300 s) and the first phase's budget if the schedule
+        shortens it.
+        """
         live = self.live
         group, fmt, agreement = live.group, live.format, live.group.agreement
-        opened = {
+        opened: dict[str, Any] = {
             "log": LOG_VERSION,
             "format": fmt.name,
             "chart": fmt.fingerprint,
@@ -135,7 +140,17 @@ class Ledger:
         }
         self.enter(None, "open")
         try:
-            return self.commit(EventKind.OPENED, self.now(), None, None, EventData(opened))
+            now = self.now()
+            if ends_at is not None or close_notice is not None:
+                if ends_at is None:
+                    raise ValueError("a time-to-close notice needs a scheduled end (ends_at)")
+                notice = schedule.DEFAULT_CLOSE_NOTICE if close_notice is None else close_notice
+                end, notice = schedule.check_schedule(ends_at, notice, now)
+                budget = schedule.adapted_budget(fmt, live.phase, end, now)
+                opened["ends_at"], opened["close_notice"] = end, notice
+                if budget is not None:
+                    opened["budget"] = budget
+            return self.commit(EventKind.OPENED, now, None, None, EventData(opened))
         finally:
             self.leave()
 

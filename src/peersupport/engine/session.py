@@ -28,13 +28,14 @@ from peersupport.engine.handactions import HandActions
 from peersupport.engine.ledger import Ledger
 from peersupport.engine.restore import check_opening, restore, restore_steps
 from peersupport.engine.safety import SafetyActions
-from peersupport.engine.state import Deadline, SessionState, SessionStatus, SessionView
+from peersupport.engine.state import SessionState, SessionStatus, SessionView
+from peersupport.engine.timing import TimeActions
 from peersupport.values import Agreement, Group, Role
 
 __all__ = ["Session"]
 
 
-class Session(HandActions, SafetyActions):
+class Session(HandActions, SafetyActions, TimeActions):
     """One group session run by its format's protocol.
 
     A session has one owner at a time: call its actions from one thread (or one
@@ -51,9 +52,15 @@ class Session(HandActions, SafetyActions):
             (also an attribute).
         clock: Source of time (also an attribute); a ``SystemClock`` by default.
         hooks: Whether the installed plugins' lifecycle hooks hear of the events.
+        ends_at: When the meeting is scheduled to end, in the clock's seconds (e.g.
+            :meth:`Meeting.scheduled_end`); ``None``: the session has no schedule.
+            Recorded in ``opened``; see :meth:`time_plan`.
+        close_notice: Seconds before ``ends_at`` when ``time_to_close`` is
+            recorded (default 300).
 
     Raises:
-        ValueError: If the group has fewer facilitators than the format needs.
+        ValueError: If the group has fewer facilitators than the format needs, or
+            ``ends_at`` is not after the opening (or ``close_notice`` not a duration).
     """
 
     __slots__ = ("_ledger", "_live", "clock", "format", "group")
@@ -65,6 +72,8 @@ class Session(HandActions, SafetyActions):
         *,
         clock: Clock | None = None,
         hooks: bool = True,
+        ends_at: float | None = None,
+        close_notice: float | None = None,
     ) -> None:
         if len(group.facilitators) < format.facilitators:
             raise ValueError(
@@ -72,7 +81,7 @@ class Session(HandActions, SafetyActions):
                 f"{group.name!r} has {len(group.facilitators)}"
             )
         self._start(group, format, LiveState(group, format), [], clock, hooks)
-        self._ledger.open()
+        self._ledger.open(ends_at, close_notice)
 
     def _start(
         self,
@@ -164,8 +173,14 @@ class Session(HandActions, SafetyActions):
         log = list(events)
         if log:
             check_opening(group, format, log[0])
-        verify.reenact(lambda start: cls(group, format, clock=start, hooks=False), log)
+        verify.reenact(lambda start: cls._again(group, format, start, log[0]), log)
         return cls.restore(group, format, log, clock=clock, hooks=hooks)
+
+    @classmethod
+    def _again(cls, group: Group, format: Format, clock: Clock, opened: Event) -> Session:  # noqa: A002
+        """A new session to re-enact a log on, with the schedule ``opened`` records."""
+        ends_at, notice = opened.data.get("ends_at"), opened.data.get("close_notice")
+        return cls(group, format, clock=clock, hooks=False, ends_at=ends_at, close_notice=notice)  # type: ignore[arg-type]
 
     @property
     def events(self) -> Sequence[Event]:
@@ -248,31 +263,6 @@ class Session(HandActions, SafetyActions):
         particular is offered the floor.
         """
         return self._live.offered_to()
-
-    def next_deadline(self) -> Deadline | None:
-        """The next deadline (time warning, share limit or phase budget), if any.
-
-        An app schedules a wake-up for ``deadline.at`` and then calls
-        :meth:`apply_due`; a simulation advances its manual clock.
-        """
-        return self._ledger.next_deadline()
-
-    def apply_due(self) -> tuple[Event, ...]:
-        """Record every deadline that fell due by now; return the events recorded.
-
-        Each event is stamped with the moment its deadline fell due, so a late
-        call records the same log as a punctual one. Every action first records
-        the deadlines that fell due *before* it; an action at exactly a deadline
-        comes first, so a share ended exactly at its limit is not overtime.
-        """
-        ledger = self._ledger
-        ledger.enter(None, "apply_due")
-        try:
-            start = len(ledger.events)
-            ledger.catch_up(ledger.now(), inclusive=True)
-            return tuple(ledger.events[start:])
-        finally:
-            ledger.leave()
 
     def arrive(
         self, member: str, *, by: str | None = None, role: Role | str | None = None

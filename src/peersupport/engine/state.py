@@ -38,7 +38,8 @@ class Deadline:
 
     Attributes:
         at: Clock time in seconds when it falls due.
-        kind: ``"time-warning"``, ``"share-limit"`` or ``"phase-budget"``.
+        kind: ``"time-warning"``, ``"share-limit"``, ``"phase-budget"``, or for a
+            session with a scheduled end ``"time-to-close"`` or ``"meeting-end"``.
         member: The member sharing, for share deadlines.
     """
 
@@ -76,6 +77,11 @@ class SessionState:
         interjections: Number of allowed interjections (cross-talk phases).
         phase_shares: Shares per member in the current phase.
         phase_speaking_time: Seconds of shares per member in the current phase.
+        phase_budget: The current phase's budget in force: the format's, or shorter
+            when the meeting runs late (see :meth:`peersupport.Session.time_plan`).
+        ends_at: The meeting's scheduled end, if the session knows it.
+        time_to_close: Whether the time-to-close notice was given.
+        overran: Whether the meeting ran past its scheduled end.
     """
 
     phase: str
@@ -99,6 +105,10 @@ class SessionState:
     interjections: int
     phase_shares: Mapping[str, int]
     phase_speaking_time: Mapping[str, float]
+    phase_budget: float | None = None
+    ends_at: float | None = None
+    time_to_close: bool = False
+    overran: bool = False
 
 
 @attrs.frozen
