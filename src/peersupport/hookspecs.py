@@ -155,11 +155,13 @@ def passed(session: SessionView, event: Event) -> None:
 
 @hookspec
 def time_warning(session: SessionView, event: Event) -> None:
-    """A time deadline fell due: a share's warning point, its overtime, or a phase budget.
+    """A time deadline fell due: a share's warning point, its overtime, a phase budget,
+    or the meeting's schedule (time to close, or the meeting ran over).
 
     Args:
         session: A read-only view of the session right after the event.
-        event: A ``time_warning``, ``overtime`` or ``phase_time_up`` event.
+        event: A ``time_warning``, ``overtime``, ``phase_time_up``, ``time_to_close``
+            or ``meeting_overran`` event.
     """
 
 

@@ -4,7 +4,11 @@ welcome (3 min) -> review of the format (2 min) -> guidelines read aloud
 (5 min) -> check-in, one at a time (20 min) -> discussion built from the
 check-in themes (50 min; one person speaks at a time, ``share-the-air``) ->
 closing (10 min). The discussion's budget runs out when 10 minutes are left:
-its ``phase_time_up`` event is the facilitator's 10-minute warning.
+its ``phase_time_up`` event is the facilitator's 10-minute warning. When the
+check-in overran, that warning comes late; a session opened with its scheduled
+end and ``close_notice=600`` records ``time_to_close`` at 10 minutes before the
+end whatever overran, and the discussion's budget shrinks to fit
+(see docs/meeting-time.md).
 """
 
 from __future__ import annotations
