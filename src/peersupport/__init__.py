@@ -59,8 +59,8 @@ from peersupport.engine.rules import (
     ShareTheAir,
     ShareTimeLimit,
 )
-from peersupport.engine.session import Session
 from peersupport.engine.schedule import TimePlan
+from peersupport.engine.session import Session
 from peersupport.engine.state import Deadline, SessionState, SessionStatus, SessionView
 from peersupport.errors import (
     ActionRejected,

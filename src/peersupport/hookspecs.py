@@ -155,8 +155,9 @@ def passed(session: SessionView, event: Event) -> None:
 
 @hookspec
 def time_warning(session: SessionView, event: Event) -> None:
-    """A time deadline fell due: a share's warning point, its overtime, a phase budget,
-    or the meeting's schedule (time to close, or the meeting ran over).
+    """A time deadline fell due: a share's warning, its overtime, a budget or the schedule.
+
+    The schedule's are the meeting's time to close and the meeting running over.
 
     Args:
         session: A read-only view of the session right after the event.

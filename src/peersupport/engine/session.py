@@ -247,6 +247,11 @@ class Session(HandActions, SafetyActions, TimeActions):
         return self._live.phase_started
 
     @property
+    def phase_budget(self) -> float | None:
+        """The current phase's budget in force (shorter when the meeting runs late)."""
+        return self._live.budget
+
+    @property
     def phase_shares(self) -> Mapping[str, int]:
         """Shares per member in the current phase (read-only view)."""
         return MappingProxyType(self._live.phase_shares)

@@ -244,7 +244,7 @@ class Driver:
     def open_phase(self, phase: PhaseSpec) -> None:
         """Open floor: the speaking-turns model picks the next speaker until time is up."""
         s, clock, gap = self.s, self.clock, self.gap
-        end = s.phase_started_at + (phase.budget if phase.budget is not None else 0.0)
+        end = s.phase_started_at + (s.phase_budget if s.phase_budget is not None else 0.0)
         _warn, limit, hard = s.format.always_on.share_time_limit.limits(phase, s.agreement)
         by_id, behaviour, rng = self.by_id, self.behaviour, self.rng
         last = self.last_spoke
@@ -315,7 +315,7 @@ class Driver:
         hand up, time passes until the next hand goes up. Until the budget is used.
         """
         s, clock, gap, pending, by_id = self.s, self.clock, self.gap, self.pending, self.by_id
-        end = s.phase_started_at + (phase.budget if phase.budget is not None else 0.0)
+        end = s.phase_started_at + (s.phase_budget if s.phase_budget is not None else 0.0)
         _warn, limit, hard = s.format.always_on.share_time_limit.limits(phase, s.agreement)
         most = phase.policy.max_shares
         hands_at = self.hands_at  # empty between queue phases
@@ -344,7 +344,7 @@ class Driver:
         policy = phase.policy
         # Only whoever is called on may take the floor: the facilitator calls on them.
         called = policy.offers is Offer.CALLED and policy.speakers is Speakers.OFFERED
-        budget = phase.budget
+        budget = s.phase_budget
         end = s.phase_started_at + budget if budget is not None else float("inf")
         close = fac.close_at_budget and budget is not None
         _warn, limit, hard = s.format.always_on.share_time_limit.limits(phase, s.agreement)

@@ -37,6 +37,11 @@ class Facilitator:
             (for ``share_seconds``); otherwise they pass it, except where the
             agreement switched passing off: then they share.
         share_seconds: Length of the facilitator's own share.
+        meeting_length: Seconds from the opening to the meeting's scheduled end
+            (``None``: no schedule). With one, the session opens with ``ends_at``:
+            the phases' budgets shrink when earlier phases overran, the facilitator
+            closes rounds at the budget in force, and the metrics count whether and
+            by how much the meeting overran (``meeting_overran``, ``meeting_overrun``).
     """
 
     close_at_budget: bool = True
@@ -45,6 +50,7 @@ class Facilitator:
     phase_talk: float = 0.0
     shares: bool = False
     share_seconds: float = 60.0
+    meeting_length: float | None = None
 
 
 DEFAULT_AGREEMENT = Agreement(share_limit=180.0, warn_at=150.0)

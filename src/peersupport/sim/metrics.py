@@ -69,6 +69,8 @@ SESSION_COLUMNS = (
     "overtime",
     "phase_overruns",
     "overrun_seconds",
+    "meeting_overran",
+    "meeting_overrun",
     "hands_raised",
     "hand_wait_mean",
     "hand_wait_median",
@@ -199,7 +201,7 @@ def collect(
     raised: dict[str, int] = {}
     hand_waits: dict[str, list[float]] = {}
     jumps: dict[str, int] = {}
-    phases: list[tuple[float, str]] = []
+    phases: list[tuple[float, str, float | None]] = []  # when, which, budget in force if shorter
     paused = [0.0]  # seconds paused in each phase, the first phase first
     paused_at: float | None = None
     end = 0.0
@@ -219,7 +221,7 @@ def collect(
             arrived.setdefault(e.member, e.time)  # type: ignore[arg-type]  # the first arrival
         elif kind is _PHASE:
             phase = e.data["phase"]
-            phases.append((e.time, phase))  # type: ignore[arg-type]
+            phases.append((e.time, phase, e.data.get("budget")))  # type: ignore[arg-type]
             paused.append(0.0)
             counts = specs[phase].sharing  # type: ignore[index]
             queue.clear()
@@ -308,16 +310,19 @@ def collect(
     budgets = session.format.phases
     overruns = 0
     over_seconds = 0.0
-    phases.append((end, ""))
+    phases.append((end, "", None))
     opened = events[0].time
-    for (start_at, phase_id), (next_at, _n), pause in zip(
-        [(opened, session.format.initial), *phases[:-1]], phases, paused, strict=True
+    shortened: float | None = events[0].data.get("budget")  # type: ignore[assignment]
+    opening = (opened, session.format.initial, shortened)
+    for (start_at, phase_id, in_force), (next_at, _n, _b), pause in zip(
+        [opening, *phases[:-1]], phases, paused, strict=True
     ):
-        budget = budgets[phase_id].budget
+        budget = budgets[phase_id].budget if in_force is None else in_force
         used = next_at - start_at - pause  # a pause moves the phase's budget on
         if budget is not None and used > budget:
             overruns += 1
             over_seconds += used - budget
+    ends_at = state.ends_at  # the meeting's scheduled end, if the session had one
     n = len(rows)
     n_shared = sum(1 for x in shares if x)
     metrics: dict[str, Any] = {
@@ -340,6 +345,8 @@ def collect(
         "overtime": math.fsum(r["overtime"] for r in rows),
         "phase_overruns": overruns,
         "overrun_seconds": over_seconds,
+        "meeting_overran": _NAN if ends_at is None else float(end > ends_at),
+        "meeting_overrun": _NAN if ends_at is None else max(0.0, end - ends_at),
         "hands_raised": sum(r["hands_raised"] for r in rows),
         "hand_wait_mean": math.fsum(all_waits) / len(all_waits) if all_waits else _NAN,
         "hand_wait_median": statistics.median(all_waits) if all_waits else _NAN,

@@ -81,15 +81,9 @@ def run_session(
     """Run one session with the given members; return the ended engine session."""
     group = make_group(profiles, agreement or DEFAULT_AGREEMENT, fmt.facilitators)
     clock = ManualClock()
-    s = Session(group, fmt, clock=clock, hooks=False)
-    Driver(
-        s,
-        clock,
-        profiles,
-        behaviour or _DEFAULT_BEHAVIOUR,
-        facilitator or _DEFAULT_FACILITATOR,
-        rng,
-    ).run()
+    fac = facilitator or _DEFAULT_FACILITATOR
+    s = Session(group, fmt, clock=clock, hooks=False, ends_at=fac.meeting_length)
+    Driver(s, clock, profiles, behaviour or _DEFAULT_BEHAVIOUR, fac, rng).run()
     return s
 
 

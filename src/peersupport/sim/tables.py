@@ -96,6 +96,8 @@ SUMMARY_METRICS = (
     "cross_talk_blocked",
     "overtime",
     "phase_overruns",
+    "meeting_overran",
+    "meeting_overrun",
     "hand_wait_mean",
     "queue_jumps",
     "never_heard",
