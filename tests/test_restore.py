@@ -158,6 +158,8 @@ class TestExactRestore:
             K.REFERRED,  # tests/test_safety.py
             K.TIME_TO_CLOSE,  # tests/test_schedule.py
             K.MEETING_OVERRAN,
+            K.LISTENING,  # tests/test_practice.py
+            K.ITEM_PROPOSED,
             *queue,
         }
         assert len(queue) == 7

@@ -62,6 +62,8 @@ class Phase(State):
             the fairness statistics; defaults to the policy's choice (e.g. a
             read-around of principles does not count).
         rules: Ids of extra rules that apply in this phase.
+        agenda: Whether members propose agenda items in this phase (e.g. a
+            SMART meeting's agenda setting).
         initial: Whether the session opens in this phase.
         final: Whether this is the last phase.
     """
@@ -79,6 +81,7 @@ class Phase(State):
         hard_cap: bool | None = None,
         counts_as_sharing: bool | None = None,
         rules: tuple[str, ...] = (),
+        agenda: bool = False,
         initial: bool = False,
         final: bool = False,
         **kwargs: Any,
@@ -93,6 +96,7 @@ class Phase(State):
         self.hard_cap = hard_cap
         self.counts_as_sharing = counts_as_sharing
         self.rules = tuple(rules)
+        self.agenda = bool(agenda)
 
 
 class FormatChart(StateMachine):

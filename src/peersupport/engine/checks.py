@@ -19,6 +19,7 @@ from peersupport.errors import (
     NotPresent,
     NotYourTurn,
     PermissionDenied,
+    RuleViolation,
     SessionClosed,
     SessionPaused,
 )
@@ -27,18 +28,22 @@ from peersupport.values import FACILITATING, Role
 
 __all__ = [
     "ACTS_FOR_THEMSELF",
+    "AGENDA",
     "ALREADY_CONSENTED",
     "CALL_ON_OTHERS",
     "CHART",
     "CHECKS",
     "CLOSED_GROUP",
     "ELIGIBLE",
+    "FACILITATORS_PRESENT",
     "FACILITATOR_ONLY_ACTION",
+    "LISTENING",
     "MEMBER_ID",
     "ONE_ACTION_AT_A_TIME",
     "ONE_HAND_EACH",
     "ONE_VOICE_AT_A_TIME",
     "PAUSED",
+    "PHASE_CAP",
     "POINT_OF_PROCESS",
     "PRESENT",
     "QUEUE_POSITION",
@@ -50,6 +55,7 @@ __all__ = [
     "ROUND_COMPLETE",
     "SESSION_ENDED",
     "SHARES_PER_PHASE",
+    "SKIP_PHASES",
     "VISITOR_ROLE",
     "facilitator",
     "facilitator_id",
@@ -58,6 +64,8 @@ __all__ = [
     "outsider",
     "present",
     "running",
+    "staffed",
+    "takes_floor",
     "who",
 ]
 
@@ -85,6 +93,11 @@ SHARES_PER_PHASE: Final = "shares-per-phase"
 POINT_OF_PROCESS: Final = "point-of-process"
 REASON_CODE: Final = "reason-code"
 REFERRAL: Final = "referral"
+FACILITATORS_PRESENT: Final = "facilitators-present"
+LISTENING: Final = "listening"
+PHASE_CAP: Final = "phase-cap"
+AGENDA: Final = "agenda"
+SKIP_PHASES: Final = "skip-phases"
 
 #: Every check of the engine, by id, with what it refuses.
 CHECKS: Final[Mapping[str, str]] = {
@@ -116,6 +129,16 @@ CHECKS: Final[Mapping[str, str]] = {
     REASON_CODE: "a pause, resume or end gives its reason as a code (safety, break, "
     "technical, other), never as text",
     REFERRAL: "a referral names someone in the session and a kind of support from the list",
+    FACILITATORS_PRESENT: "a format run by two facilitators (or more) moves on and gives the "
+    "floor only while that many are present",
+    LISTENING: "a member listening this session keeps every right but taking the floor "
+    "(share, be called on, raise a hand, interject)",
+    PHASE_CAP: "where the agreement makes phase budgets firm, nobody takes the floor in a "
+    "phase whose budget is used up",
+    AGENDA: "agenda items are proposed only in a phase that sets the agenda, by someone "
+    "who takes part",
+    SKIP_PHASES: "skipping moves on along the chart past at least one phase, from a phase "
+    "that may end",
 }
 
 _OPEN: Final = SessionStatus.OPEN
@@ -215,3 +238,39 @@ def floor_free(live: LiveState, actor: str, action: str) -> None:
     holder = live.floor.holder
     if holder is not None:
         raise NotYourTurn(actor, action, ONE_VOICE_AT_A_TIME, f"{holder} holds the floor")
+
+
+def staffed(live: LiveState, actor: str, action: str) -> None:
+    """Refuse unless as many facilitators as the format needs are present."""
+    needed = live.format.facilitators
+    if needed <= 1:
+        return
+    roles = live.roles
+    here = [m for m in live.present if roles[m] in FACILITATING]
+    if len(here) < needed:
+        raise RuleViolation(
+            actor,
+            action,
+            FACILITATORS_PRESENT,
+            f"format {live.format.name!r} is run by {needed} facilitators and "
+            f"{len(here)} {'is' if len(here) == 1 else 'are'} present "
+            f"({', '.join(here) or 'none'}); wait for the other, or pause",
+        )
+
+
+def takes_floor(live: LiveState, actor: str, action: str, member: str, *, time: bool) -> None:
+    """Refuse ``member`` the floor while listening, or (``time``) in a firm phase's overtime."""
+    if member in live.listening:
+        raise RuleViolation(
+            actor,
+            action,
+            LISTENING,
+            f"{member} is listening this session; they do not take the floor",
+        )
+    if time and live.time_up and live.agreement.phase_cap:
+        raise RuleViolation(
+            actor,
+            action,
+            PHASE_CAP,
+            f"the budget of {live.phase.name} is used up and the agreement makes it firm; move on",
+        )

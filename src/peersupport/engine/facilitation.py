@@ -21,6 +21,7 @@ from peersupport.values import SETTINGS
 __all__ = [
     "advance",
     "amend_agreement",
+    "choose",
     "close_round",
     "end",
     "pause",
@@ -46,6 +47,7 @@ def advance(ledger: Ledger, by_arg: object, to: str | None, action: str) -> Even
     try:
         live = ledger.live
         checks.facilitator(live, by, action, floor_action=True)
+        checks.staffed(live, by, action)
         holder = live.floor.holder
         if holder is not None:
             raise WrongPhase(
@@ -54,7 +56,7 @@ def advance(ledger: Ledger, by_arg: object, to: str | None, action: str) -> Even
                 checks.ONE_VOICE_AT_A_TIME,
                 f"{holder} holds the floor; the share ends before moving on",
             )
-        transition = _choose(live, by, to, action)
+        transition = choose(live, by, to, action)
         phase = live.phase
         data: dict[str, Any] = {
             "phase": transition.target,
@@ -85,7 +87,12 @@ def round_complete(live: LiveState) -> bool:
 GUARDS: Final = {"round_complete": (round_complete, checks.ROUND_COMPLETE)}
 
 
-def _choose(live: LiveState, by: str, to: str | None, action: str) -> Transition:
+def choose(live: LiveState, by: str, to: str | None, action: str) -> Transition:
+    """The transition out of the current phase (to ``to``) whose guards hold.
+
+    Raises:
+        WrongPhase: None leads there, or a guard fails (naming it).
+    """
     phase = live.phase
     candidates = [t for t in phase.transitions if to is None or t.target == to]
     if not candidates:

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import Final
 
-from peersupport.engine import queuefold
+from peersupport.engine import practicefold, queuefold
 from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.floor import Floor
 from peersupport.engine.format import Format, PhaseSpec
-from peersupport.engine.kinds import KINDS, REASONS, REFERRALS
+from peersupport.engine.kinds import KINDS
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import FACILITATING, Group, Role
 
@@ -34,8 +34,8 @@ _ENDED: Final = SessionStatus.ENDED
 #: Every attribute of a :class:`LiveState`.
 _NAMES: Final = (
     "agreement blocked budget close_notice closing consents ends_at floor format group "
-    "interjections not_reached overran overtime passes paused_at phase phase_shares "
-    "phase_speaking phase_started present roles shares speaking status time time_up"
+    "interjections listening not_reached overran overtime passes paused_at phase phase_shares "
+    "phase_speaking phase_started present proposals roles shares speaking status time time_up"
 )
 _SLOTS: Final = tuple(_NAMES.split())
 
@@ -78,6 +78,8 @@ class LiveState:
         self.close_notice = 300.0
         self.closing = False
         self.overran = False
+        self.listening: dict[str, None] = {}  # members listening this session
+        self.proposals: dict[str, int] = {}  # agenda items proposed, per member
 
     def copy_from(self, other: LiveState) -> None:
         """Take over every attribute of ``other`` (a rebuilt state replaces this one in place)."""
@@ -99,8 +101,10 @@ class LiveState:
 
     def round_order(self) -> list[str]:
         """Eligible members present, starting after the first facilitator (who goes last)."""
-        roles, eligible_roles = self.roles, self.phase.eligible
+        roles, eligible_roles, listening = self.roles, self.phase.eligible, self.listening
         eligible = [m for m in self.present if roles[m] in eligible_roles]
+        if listening:
+            eligible = [m for m in eligible if m not in listening]
         for index, member in enumerate(eligible):
             if roles[member] in FACILITATING:
                 return eligible[index + 1 :] + eligible[: index + 1]
@@ -136,6 +140,8 @@ class LiveState:
             ends_at=self.ends_at,
             time_to_close=self.closing,
             overran=self.overran,
+            listening=tuple(self.listening),
+            agenda_items=ro(dict(self.proposals)),
         )
 
     # ------------------------------------------------------------------ the fold
@@ -174,7 +180,7 @@ class LiveState:
         # The group's fingerprint, checked before the fold, covers the agreement.
         self.phase = self.format.phases[str(data["phase"])]
         self.phase_started = time
-        self.budget = _budget(self.phase, data)
+        self.budget = practicefold.budget(self.phase, data)
         if "ends_at" in data:  # a number (the log's schema): after the opening
             if not data["ends_at"] > time:  # type: ignore[operator]
                 raise ValueError("the scheduled end must come after the session opened")
@@ -227,7 +233,7 @@ class LiveState:
     def _on_phase_entered(self, time: float, member: str | None, data: EventData) -> None:
         self.phase = self.format.phases[str(data["phase"])]
         self.phase_started = time
-        self.budget = _budget(self.phase, data)
+        self.budget = practicefold.budget(self.phase, data)
         self.time_up = False
         self.phase_shares = {}
         self.phase_speaking = {}
@@ -313,14 +319,14 @@ class LiveState:
         pass
 
     def _on_paused(self, time: float, member: str | None, data: EventData) -> None:
-        _reason(data)
+        practicefold.reason(data)
         if self.status is _PAUSED:
             raise ValueError("the session is already paused")
         self.status = _PAUSED
         self.paused_at = time
 
     def _on_resumed(self, time: float, member: str | None, data: EventData) -> None:
-        _reason(data)
+        practicefold.reason(data)
         if self.paused_at is None:
             raise ValueError("the session is not paused")
         gap = time - self.paused_at
@@ -330,7 +336,7 @@ class LiveState:
         self.paused_at = None
 
     def _on_ended(self, time: float, member: str | None, data: EventData) -> None:
-        _reason(data)
+        practicefold.reason(data)
         holder = self.floor.holder
         if holder is not None:
             self._end_share(holder, data)
@@ -364,10 +370,15 @@ class LiveState:
         queuefold.point_resolved(self.floor, member, data)
 
     def _on_referred(self, time: float, member: str | None, data: EventData) -> None:
-        if data["to"] not in REFERRALS:
-            raise ValueError(f"a referral is to one of {', '.join(REFERRALS)}")
-        if member is None or self.role_of(member) is None:
-            raise ValueError(f"{member} was not in the session")
+        practicefold.referral(data, member is not None and self.role_of(member) is not None)
+
+    def _on_listening(self, time: float, member: str | None, data: EventData) -> None:
+        assert member is not None
+        practicefold.listening(self.floor, self.listening, member)
+
+    def _on_item_proposed(self, time: float, member: str | None, data: EventData) -> None:
+        assert member is not None
+        practicefold.proposed(self.phase, member in self.present, self.proposals, member)
 
     def _on_time_to_close(self, time: float, member: str | None, data: EventData) -> None:
         if self.ends_at is None or self.closing:
@@ -378,20 +389,6 @@ class LiveState:
         if self.ends_at is None or self.overran or time < self.ends_at:
             raise ValueError("the meeting cannot overrun before its scheduled end")
         self.closing = self.overran = True
-
-
-def _budget(phase: PhaseSpec, data: EventData) -> float | None:
-    budget = data.get("budget")
-    if budget is None:
-        return phase.budget
-    if phase.budget is None or not 0 <= budget <= phase.budget:  # type: ignore[operator]
-        raise ValueError(f"a budget in force is at most {phase.id}'s budget")
-    return float(budget)  # type: ignore[arg-type]
-
-
-def _reason(data: EventData) -> None:  # a pause's, a resume's or an end's
-    if data.get("reason", REASONS[0]) not in REASONS:
-        raise ValueError(f"a reason is one of {', '.join(REASONS)}")
 
 
 #: The fold's step for each kind (every kind in :data:`KINDS` has one).

@@ -74,8 +74,10 @@ class PhaseSpec:
         rules_for: Extra rules by the action they check.
         watchers: Extra rules by the event kind they give notices on.
         plain: Whether a turn here is decided by the built-in rules and the policy's
-            declaration alone (no rule of the phase checks shares or passes), so
-            the engine accepts the common turn in one pass.
+            declaration alone (no rule of the phase checks shares or passes, and the
+            format needs one facilitator), so the engine accepts the common turn in one pass.
+        agenda: Whether members propose agenda items in this phase
+            (:meth:`~peersupport.Session.propose_item`).
     """
 
     id: str
@@ -97,6 +99,7 @@ class PhaseSpec:
     rules_for: Mapping[str, tuple[Rule, ...]] = attrs.field(repr=False, eq=False)
     watchers: Mapping[EventKind, tuple[Rule, ...]] = attrs.field(repr=False, eq=False)
     plain: bool = attrs.field(default=False, repr=False, eq=False, kw_only=True)
+    agenda: bool = attrs.field(default=False, kw_only=True)
 
 
 @attrs.frozen
@@ -113,7 +116,9 @@ class Format:
         chart: The python-statemachine chart class it was compiled from.
         phases: Phase specs by id, in declaration order.
         initial: Id of the phase a session opens in.
-        facilitators: How many facilitators (or co-facilitators) the group needs.
+        facilitators: How many facilitators (or co-facilitators) the group needs; with
+            more than one, that many must be present for the session to move on and
+            give the floor (check ``facilitators-present``).
         always_on: The always-on rules it was compiled with (looked up by id).
         fingerprint: A short hash of what a session's log depends on: the phases,
             their policies' declarations, limits, budgets, rule ids and the
@@ -251,7 +256,9 @@ class Format:
                     and declarative(policy)
                     and "start_share" not in rules_for
                     and "pass_turn" not in rules_for
+                    and facilitators <= 1
                 ),
+                agenda=state.agenda,
             )
             if state.initial:
                 initial = state.id
@@ -330,6 +337,7 @@ def _canonical(
         phases.append(
             {
                 **queue,
+                **({"agenda": True} if spec.agenda else {}),  # left out: older fingerprints hold
                 "id": spec.id,
                 "policy": policy.name,
                 "rounds": spec.rounds,

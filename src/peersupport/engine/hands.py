@@ -127,6 +127,7 @@ def raise_hand(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
             raise NotYourTurn(
                 actor, "raise_hand", checks.ELIGIBLE, f"{member} does not take turns here"
             )
+        checks.takes_floor(live, actor, "raise_hand", member, time=False)
         floor = live.floor
         if member in floor.hands or floor.holder == member:
             why = "holds the floor" if floor.holder == member else "has a hand up already"

@@ -126,9 +126,9 @@ KINDS: Mapping[EventKind, KindSpec] = {
             "advance",
             "phase_entered",
             "the facilitator moved the session to another phase (with its budget in "
-            "force if the meeting's schedule shortened it)",
+            "force if the meeting's schedule shortened it, and the phases skipped if any)",
             data={"phase": Field.NAME, "from": Field.NAME, "event": Field.NAME},
-            optional={"budget": Field.SECONDS},
+            optional={"budget": Field.SECONDS, "skipped": Field.IDS},
             member=Need.NOBODY,
         ),
         _spec(
@@ -373,6 +373,24 @@ KINDS: Mapping[EventKind, KindSpec] = {
             "the meeting ran past its scheduled end",
             while_paused=True,
             member=Need.NOBODY,
+        ),
+        _spec(
+            _K.LISTENING,
+            (_M,),
+            "listen",
+            None,
+            "a member listens for the rest of the session (they asked, or a facilitator "
+            "asked them): every right but taking the floor; nothing about why",
+            moves_deadline=False,
+            while_paused=True,
+        ),
+        _spec(
+            _K.ITEM_PROPOSED,
+            (_M,),
+            "propose_item",
+            None,
+            "a member proposed an item for the agenda (what it is, is not recorded)",
+            moves_deadline=False,
         ),
     )
 }

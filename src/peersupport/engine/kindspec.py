@@ -79,6 +79,8 @@ class EventKind(enum.StrEnum):
     REFERRED = "referred"
     TIME_TO_CLOSE = "time_to_close"
     MEETING_OVERRAN = "meeting_overran"
+    LISTENING = "listening"
+    ITEM_PROPOSED = "item_proposed"
 
 
 class Actor(enum.Enum):

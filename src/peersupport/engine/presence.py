@@ -16,11 +16,16 @@ from peersupport.errors import AlreadyDone, NotAMember, PermissionDenied
 from peersupport.validate import check_id
 from peersupport.values import Role
 
-__all__ = ["arrive", "consent", "leave"]
+__all__ = ["SIZE_GUIDANCE", "arrive", "consent", "leave"]
+
+SIZE_GUIDANCE: Final = "size-guidance"
+"""The rule id of the notice recorded when one more person arrives than the agreement's
+``size_guidance`` (a ``rule_notice`` with ``present`` and ``guidance``)."""
 
 _ARRIVED: Final = EventKind.ARRIVED
 _CONSENTED: Final = EventKind.CONSENTED
 _LEFT: Final = EventKind.LEFT
+_RULE_NOTICE: Final = EventKind.RULE_NOTICE
 _OPEN: Final = SessionStatus.OPEN
 
 
@@ -43,7 +48,14 @@ def arrive(ledger: Ledger, member_arg: object, by_arg: object, role: object) -> 
             data = EventData({"role": _visitor(actor, member, role).value})
         if member in live.present:
             raise AlreadyDone(actor, "arrive", checks.PRESENT, f"{member} is already present")
-        return ledger.commit(_ARRIVED, now, actor, member, data)
+        guidance = live.agreement.size_guidance
+        if guidance is None or len(live.present) != guidance:
+            return ledger.commit(_ARRIVED, now, actor, member, data)
+        mark = len(ledger.events)  # one more than the group's size guidance: tell them
+        arrived = ledger.commit(_ARRIVED, now, actor, member, data)
+        notice = EventData({"rule": SIZE_GUIDANCE, "present": guidance + 1, "guidance": guidance})
+        ledger.commit(_RULE_NOTICE, now, None, member, notice, since=mark)
+        return arrived
     except Exception as exc:
         raise ledger.refused(exc, actor) from None
     finally:

@@ -92,10 +92,12 @@ _CHECK: dict[Field, Callable[[Any, str], Any]] = {
 
 
 def _setting(name: str, value: Any, what: str) -> DataValue:
-    if name in ("hard_cap", "cross_talk", "may_pass"):
+    if name in ("hard_cap", "cross_talk", "may_pass", "phase_cap"):
         return _flag(value, what)
     if value is None:
         return None
+    if name == "size_guidance":
+        return check_count(value, what)
     if name == "share_the_air":
         return check_fraction(value, what)
     return check_seconds(value, what)

@@ -26,6 +26,7 @@ from peersupport.engine.fold import LiveState
 from peersupport.engine.format import Format, PhaseSpec
 from peersupport.engine.handactions import HandActions
 from peersupport.engine.ledger import Ledger
+from peersupport.engine.practice import PracticeActions
 from peersupport.engine.restore import check_opening, restore, restore_steps
 from peersupport.engine.safety import SafetyActions
 from peersupport.engine.state import SessionState, SessionStatus, SessionView
@@ -35,7 +36,7 @@ from peersupport.values import Agreement, Group, Role
 __all__ = ["Session"]
 
 
-class Session(HandActions, SafetyActions, TimeActions):
+class Session(HandActions, PracticeActions, SafetyActions, TimeActions):
     """One group session run by its format's protocol.
 
     A session has one owner at a time: call its actions from one thread (or one

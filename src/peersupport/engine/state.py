@@ -82,6 +82,8 @@ class SessionState:
         ends_at: The meeting's scheduled end, if the session knows it.
         time_to_close: Whether the time-to-close notice was given.
         overran: Whether the meeting ran past its scheduled end.
+        listening: Members listening this session, in the order they began.
+        agenda_items: Agenda items proposed, per member (what they are is not recorded).
     """
 
     phase: str
@@ -109,6 +111,8 @@ class SessionState:
     ends_at: float | None = None
     time_to_close: bool = False
     overran: bool = False
+    listening: tuple[str, ...] = ()
+    agenda_items: Mapping[str, int] = attrs.field(factory=dict)
 
 
 @attrs.frozen

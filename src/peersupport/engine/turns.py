@@ -57,7 +57,9 @@ def _at_once(live: LiveState, member: str, share: bool) -> bool:
     ``False`` means "ask the checks one by one", not "refused".
     """
     phase = live.phase
-    if not phase.plain or live.status is not _OPEN:
+    if not phase.plain or live.status is not _OPEN or live.listening:
+        return False
+    if live.time_up and live.agreement.phase_cap:
         return False
     role = live.roles.get(member)
     floor = live.floor
@@ -132,6 +134,9 @@ def _turn(
         saved = floor.save()
         floor.new_round(floor.round + 1, live.round_order())
     try:
+        checks.staffed(live, actor, action)
+        if kind is not _PASSED:  # a share, or a call to share
+            checks.takes_floor(live, actor, action, member, time=True)
         if kind is _CALLED_ON:
             phase.policy.check_call_on(session, actor, role, member)
         if phase.rounds:
@@ -234,6 +239,7 @@ def interject(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
     try:
         session, live = ledger.owner, ledger.live
         _taker(ledger, "interject", member, by, now)
+        checks.takes_floor(live, actor, "interject", member, time=False)
         holder = live.floor.holder
         if holder is None:
             raise NotYourTurn(

@@ -48,6 +48,9 @@ class Actions(Protocol):
     def amend_agreement(self, *, by: str, **changes: Any) -> Event:
         """Amend the agreement."""
 
+    def skip_to(self, to: str, *, by: str) -> Event:
+        """Skip to a later phase."""
+
 
 def _automatic(event: Event) -> bool:
     return event.kind is _K.ROUND_STARTED and event.actor is None
@@ -64,6 +67,8 @@ def _perform(session: Actions, e: Event, line: int) -> None:
         role = e.data.get("role")
         assert member is not None
         session.arrive(member, by=None if actor == member else actor, role=role)  # type: ignore[arg-type]
+    elif "skipped" in e.data:  # a phase entered past others
+        session.skip_to(str(e.data["phase"]), by=actor)
     elif e.kind in (_K.PHASE_ENTERED, _K.ROUND_STARTED):
         session.advance(by=actor, to=str(e.data["phase"]))
     elif e.kind is _K.AGREEMENT_AMENDED:

@@ -1,0 +1,301 @@
+"""Formats true to practice: two facilitators present, firm budgets, size guidance,
+listening for a session, agenda items and skipping an element."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import peersupport as ps
+from people import EVERYONE, T0, make_group
+
+NAMI = ps.formats.get("peer-support-group")
+SMART = ps.formats.get("smart-recovery")
+CIRCLE = ps.formats.get("sharing-circle")
+DBSA = ps.formats.get("dbsa")
+K = ps.EventKind
+
+
+def cofacilitated(agreement: ps.Agreement | None = None) -> ps.Group:
+    """The test group with al as co-facilitator."""
+    group = make_group(agreement).with_member(ps.Member("al", "Al"), ps.Role.CO_FACILITATOR)
+    return group
+
+
+def opened(group: ps.Group, fmt: ps.Format, people=EVERYONE) -> tuple[ps.Session, ps.ManualClock]:
+    clock = ps.ManualClock(T0)
+    session = ps.Session(group, fmt, clock=clock)
+    for person in people:
+        session.arrive(person)
+        session.consent(person)
+    return session, clock
+
+
+def refused(session: ps.Session, action, rule: str) -> ps.ActionRejected:
+    before, length = session.state, len(session.events)
+    with pytest.raises(ps.ActionRejected) as caught:
+        action()
+    assert caught.value.rule == rule
+    assert (session.state, len(session.events)) == (before, length)
+    return caught.value
+
+
+def same_again(session: ps.Session) -> None:
+    assert ps.Session.restore(session.group, session.format, session.events).state == session.state
+    assert ps.Session.verify(session.group, session.format, session.events).state == session.state
+
+
+class TestTwoFacilitators:
+    def test_a_nami_style_group_does_not_start_with_one_facilitator(self):
+        s, _clock = opened(cofacilitated(), NAMI, ("dee", "bo", "cy"))
+        error = refused(s, lambda: s.advance(by="dee"), "facilitators-present")
+        assert "run by 2 facilitators and 1 is present (dee)" in str(error)
+        s.arrive("al")
+        s.consent("al")
+        s.advance(by="dee")
+        assert s.state.phase == "principles"
+
+    def test_nobody_takes_the_floor_while_a_facilitator_is_out(self):
+        s, _clock = opened(cofacilitated(), NAMI, ("dee", "al", "bo", "cy"))
+        s.advance(by="dee")
+        offered = s.offered_to()
+        s.leave("al")  # stepped out with someone
+        refused(s, lambda: s.start_share(s.offered_to()), "facilitators-present")
+        refused(s, lambda: s.pass_turn(s.offered_to()), "facilitators-present")
+        refused(s, lambda: s.new_round(by="dee"), "facilitators-present")
+        s.pause(by="dee", reason="safety")  # one facilitator may still pause, and end
+        s.resume(by="dee")
+        s.arrive("al")
+        s.start_share(s.offered_to())
+        assert offered is not None
+        same_again(s)
+
+    def test_one_facilitator_is_enough_for_other_formats(self):
+        s, _clock = opened(make_group(), CIRCLE)
+        s.advance(by="dee")
+        s.start_share(s.offered_to())
+
+
+class TestFirmBudgets:
+    def test_problem_solving_stops_at_its_budget_when_the_agreement_says_so(self):
+        group = cofacilitated(ps.Agreement(cross_talk=True, phase_cap=True))
+        s, clock = opened(group, NAMI)
+        s.advance(by="dee")
+        for _phase in ("principles", "check_in"):
+            while s.offered_to() is not None:
+                s.pass_turn(s.offered_to())
+            s.advance(by="dee")
+        s.advance(by="dee", to="problem_solving")
+        s.start_share("bo")
+        clock.advance(20 * 60 + 5)  # the share runs past the 20-minute budget: it finishes
+        s.end_share("bo")
+        assert s.state.phase_time_up
+        refused(s, lambda: s.start_share("cy"), "phase-cap")
+        s.advance(by="dee")
+        assert s.state.phase == "closing"
+        same_again(s)
+
+    def test_without_the_setting_the_budget_only_tells(self):
+        s, clock = opened(cofacilitated(ps.Agreement(cross_talk=True)), NAMI)
+        s.advance(by="dee")
+        for _phase in ("principles", "check_in"):
+            while s.offered_to() is not None:
+                s.pass_turn(s.offered_to())
+            s.advance(by="dee")
+        s.advance(by="dee", to="problem_solving")
+        clock.advance(21 * 60)
+        s.start_share("cy")  # the phase ran over; the facilitator decides
+        assert s.state.phase_time_up
+
+    def test_a_firm_budget_is_amended_in_and_restores(self):
+        s, clock = opened(make_group(), CIRCLE)
+        s.amend_agreement(by="dee", phase_cap=True)
+        for person in EVERYONE:
+            s.consent(person)
+        clock.advance(5 * 60)
+        s.apply_due()
+        assert s.state.agreement.phase_cap
+        same_again(s)
+
+    def test_old_agreements_keep_their_fingerprint(self):
+        """The new settings are left out at their defaults: older logs still restore."""
+        assert "phase_cap" not in ps.Agreement().settings()
+        assert "size_guidance" not in ps.Agreement().canonical()
+        assert ps.Agreement(phase_cap=True).settings()["phase_cap"] is True
+        assert make_group().fingerprint == make_group().fingerprint  # stable
+        assert make_group().fingerprint != make_group(ps.Agreement(size_guidance=12)).fingerprint
+
+
+class TestSizeGuidance:
+    def test_the_thirteenth_arrival_is_noticed_once(self):
+        group = make_group(ps.Agreement(size_guidance=4), closed=False)
+        s, _clock = opened(group, DBSA, ("dee", "al", "bo", "cy"))
+        assert not [e for e in s.events if e.kind is K.RULE_NOTICE]
+        s.arrive("nu")
+        notice = s.events[-1]
+        assert (notice.kind, notice.member) == (K.RULE_NOTICE, "nu")
+        assert dict(notice.data) == {"rule": "size-guidance", "present": 5, "guidance": 4}
+        s.arrive("v1")  # a visitor: still over, no second notice
+        assert s.events[-1].kind is K.ARRIVED
+        same_again(s)
+
+    @pytest.mark.parametrize("value", [0, 1, 1001, 2.5, True, "12"])
+    def test_a_size_guidance_is_a_whole_number(self, value):
+        with pytest.raises(ValueError, match="size_guidance"):
+            ps.Agreement(size_guidance=value)
+
+    def test_a_group_file_keeps_it(self, tmp_path):
+        group = make_group(ps.Agreement(size_guidance=12, phase_cap=True))
+        path = tmp_path / "g.json"
+        ps.dump_group(group, path)
+        assert ps.load_group(path) == group
+
+
+class TestListening:
+    def test_a_listener_keeps_every_right_but_the_floor(self):
+        s, _clock = opened(make_group(), CIRCLE)
+        s.listen("bo", by="dee")  # asked to listen
+        s.advance(by="dee")
+        refused(s, lambda: s.start_share("bo"), "listening")
+        refused(s, lambda: s.call_on("bo", by="dee"), "listening")
+        assert s.state.listening == ("bo",)
+        order = []
+        while s.offered_to() is not None:  # the round goes on without them
+            order.append(s.offered_to())
+            s.start_share(order[-1])
+            s.end_share(order[-1])
+        assert "bo" not in order
+        assert order == ["al", "cy", "nu", "dee"]
+        s.raise_point("bo")  # every other right stays
+        s.advance(by="dee")
+        same_again(s)
+
+    def test_a_member_may_choose_to_listen_but_not_for_someone_else(self):
+        s, _clock = opened(make_group(), CIRCLE)
+        s.listen("cy")
+        refused(s, lambda: s.listen("al", by="bo"), "acts-for-themself")
+        refused(s, lambda: s.listen("cy"), "listening")
+
+    def test_nobody_listens_while_they_hold_the_floor(self):
+        s, _clock = opened(make_group(), CIRCLE)
+        s.advance(by="dee")
+        s.start_share("al")
+        refused(s, lambda: s.listen("al", by="dee"), "one-voice-at-a-time")
+
+    def test_a_listener_raises_no_hand(self):
+        class Hands(ps.FormatChart):
+            opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+            talk = ps.Phase("Talk", policy="raised-hands")
+            closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+            advance = opening.to(talk) | talk.to(closing)
+
+        s, _clock = opened(make_group(), ps.Format.from_chart("hands", Hands))
+        s.advance(by="dee")
+        s.raise_hand("al")
+        s.listen("al")  # their hand goes down with it
+        assert s.state.floor.hands == ()
+        refused(s, lambda: s.raise_hand("al"), "listening")
+        s.raise_hand("bo")
+        same_again(s)
+
+
+class TestAgendaItems:
+    def test_members_propose_items_while_the_agenda_is_set(self):
+        s, _clock = opened(make_group(), SMART)
+        s.advance(by="dee")
+        refused(s, lambda: s.propose_item("al"), "agenda")
+        for person in ("al", "bo", "cy", "nu", "dee"):
+            s.pass_turn(person)
+        s.advance(by="dee")
+        s.propose_item("al")
+        s.propose_item("al")
+        s.propose_item("cy", by="dee")
+        refused(s, lambda: s.propose_item("ob"), "agenda")  # an observer
+        assert dict(s.state.agenda_items) == {"al": 2, "cy": 1}
+        assert all(set(e.data) == set() for e in s.events if e.kind is K.ITEM_PROPOSED)
+        same_again(s)
+
+
+class TestSkipping:
+    def test_the_facilitator_drops_an_element_and_the_log_says_which(self):
+        s, _clock = opened(make_group(), SMART)
+        s.advance(by="dee")
+        refused(s, lambda: s.skip_to("working_time", by="dee"), "round-complete")
+        s.close_round(by="dee")
+        entered = s.skip_to("working_time", by="dee")
+        assert dict(entered.data) == {
+            "phase": "working_time",
+            "from": "check_in",
+            "event": "advance",
+            "skipped": ("agenda_setting",),
+        }
+        assert s.state.phase == "working_time"
+        same_again(s)
+
+    @pytest.mark.parametrize(
+        ("to", "why"),
+        [("check_in", "the next phase"), ("opening_statement", "no way"), ("nowhere", "no way")],
+    )
+    def test_only_past_a_phase_and_forward(self, to, why):
+        s, _clock = opened(make_group(), SMART)
+        error = refused(s, lambda: s.skip_to(to, by="dee"), "skip-phases")
+        assert why in str(error)
+
+    def test_only_a_facilitator_skips(self):
+        s, _clock = opened(make_group(), SMART)
+        refused(s, lambda: s.skip_to("agenda_setting", by="al"), "facilitator-only-action")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["listen", "propose", "skip", "advance", "share", "pass", "leave", "arrive"]
+            ),
+            st.sampled_from(EVERYONE),
+            st.integers(min_value=0, max_value=600),
+        ),
+        max_size=40,
+    ),
+    fmt=st.sampled_from([SMART, NAMI, CIRCLE]),
+)
+def test_any_mix_restores_and_verifies(steps, fmt):
+    """Listening, items, skips and absences: refused or recorded, the log always re-enacts."""
+    group = cofacilitated(ps.Agreement(phase_cap=True, size_guidance=4, cross_talk=True))
+    s, clock = opened(group, fmt)
+    phases = list(fmt.phases)
+    for action, person, seconds in steps:
+        clock.advance(seconds)
+        try:
+            if action == "listen":
+                s.listen(person)
+            elif action == "propose":
+                s.propose_item(person)
+            elif action == "skip":
+                later = phases[phases.index(s.state.phase) + 2 :]
+                if later:
+                    s.skip_to(later[0], by="dee")
+            elif action == "advance":
+                s.advance(by="dee")
+            elif action == "share":
+                s.start_share(s.offered_to() or person)
+                clock.advance(seconds)
+                s.end_share(s.state.floor.holder)
+            elif action == "pass":
+                s.pass_turn(s.offered_to() or person)
+            elif action == "leave":
+                s.leave(person)
+            else:
+                s.arrive(person)
+        except ps.ActionRejected:
+            pass
+    for name in s.state.listening:  # a listener never took the floor after listening
+        began = next(e.seq for e in s.events if e.kind is K.LISTENING and e.member == name)
+        assert not [
+            e
+            for e in s.events[began:]
+            if e.member == name and e.kind in (K.SHARE_STARTED, K.CALLED_ON, K.HAND_RAISED)
+        ]
+    same_again(s)
