@@ -304,6 +304,36 @@ def _transition(transition: Transition, target: str) -> str:
     return f"`{transition.event}` → {target}" + (f" (when {conditions})" if conditions else "")
 
 
+def _practice(fmt: Format) -> list[str]:
+    """What the engine does for this format beyond its chart, one bullet each."""
+    lines = []
+    if fmt.facilitators > 1:
+        lines.append(
+            f"- **{fmt.facilitators} facilitators present**: the session moves on and members "
+            "take the floor only while that many facilitators (or co-facilitators) are "
+            "present (check `facilitators-present`); one alone may still pause or end it."
+        )
+    agenda = [spec.name for spec in fmt.phases.values() if spec.agenda]
+    if agenda:
+        lines.append(
+            f"- **Agenda items**: in {', '.join(agenda)} members propose items to work on "
+            "(`Session.propose_item`); the log records who proposed one, never what it is."
+        )
+    lines += [
+        "- **Skipping an element**: a facilitator may skip to a later phase "
+        "(`Session.skip_to`); `phase_entered` lists the phases skipped.",
+        "- **Listening**: a member may listen for the session, or be asked to "
+        "(`Session.listen`): every right but taking the floor.",
+        "- **Firm budgets and size**: the group's agreement may make phase budgets firm "
+        "(`phase_cap`: nobody takes the floor once a budget is used up) and set a size "
+        "guidance (`size_guidance`: a notice when one more arrives).",
+        "- **Ending on time**: opened with its scheduled end, the session gives a "
+        "time-to-close notice and shortens later phases when earlier ones overran "
+        "(see [Ending on time](../meeting-time.md)).",
+    ]
+    return lines
+
+
 def format_page(fmt: Format) -> str:
     """A Markdown page describing ``fmt``: phases, policies, limits, rules and diagram.
 
@@ -349,11 +379,7 @@ def format_page(fmt: Format) -> str:
         for t in spec.transitions:
             target = fmt.phases[t.target].name
             lines.append(f"- **{spec.name}**: {_transition(t, target)}")
-    lines += [
-        "",
-        "## Turn policies used",
-        "",
-    ]
+    lines += ["", "## In practice", "", *_practice(fmt), "", "## Turn policies used", ""]
     seen: dict[str, str] = {}
     for spec in fmt.phases.values():
         seen.setdefault(spec.policy.name, spec.policy.description)

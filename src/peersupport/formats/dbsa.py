@@ -52,6 +52,7 @@ def register_formats(register: Any) -> None:
         description=(
             "Welcome, review of format, guidelines read aloud, check-in one at a time, "
             "discussion built from the check-in themes, and closing, with a warning "
-            "when 10 minutes are left."
+            "when 10 minutes are left. DBSA groups aim for about 10 to 12 people: set the "
+            "agreement's size_guidance (e.g. 12) for a notice when one more arrives."
         ),
     )

@@ -8,7 +8,10 @@ discussion (cross-talk allowed where the agreement allows it; ``share-the-air``)
 -> problem solving (capped at 20 minutes) -> closing, on time.
 
 Run by two trained peer facilitators: a group needs two facilitators or
-co-facilitators to start a session of this format.
+co-facilitators, and both must be present for the session to move on and for
+members to take the floor (check ``facilitators-present``; one alone may pause or
+end it). The problem-solving limit only tells the facilitators unless the group's
+agreement makes budgets firm (``phase_cap``).
 """
 
 from __future__ import annotations
@@ -71,8 +74,9 @@ def register_formats(register: Any) -> None:
         description=(
             "Two co-facilitators; welcome with guidelines, read-around of the "
             "principles of support, a timed check-in round (2 minutes, hard cap, no "
-            "interruptions), group discussion, optional problem solving (20 minutes) "
-            "and closing on time."
+            "interruptions), group discussion, optional problem solving (20 minutes; a "
+            "firm limit where the agreement sets phase_cap) and closing on time. Both "
+            "facilitators must be present to move on and give the floor."
         ),
         facilitators=2,
     )
