@@ -3,16 +3,19 @@
 Also a person's page as a WebSocket client (:func:`socket`, :func:`ask`,
 :func:`state_after`). uvicorn, websockets and the room are imported when they are
 used, so test modules can import this one without the ``web`` extra (their tests
-are skipped by marker then).
+are skipped by marker then). A page watched from its first message on
+(:func:`watch`, :func:`state_where`), and the state a room page renders first
+(:func:`initial`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket as sockets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -120,3 +123,29 @@ def shows(page: Page, selector: str, text: str) -> None:
     page.wait_for_function(
         "([s, t]) => document.querySelector(s).textContent.includes(t)", arg=[selector, text]
     )
+
+
+@contextmanager
+def watch(base: str, sid: str, member: str) -> Iterator[ClientConnection]:
+    """A member's live connection to the room, nothing read yet (not even the first state)."""
+    from websockets.sync.client import connect
+
+    with connect(room(base, sid, member).replace("http://", "ws://") + "/ws") as connection:
+        yield connection
+
+
+def state_where(
+    connection: ClientConnection, test: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The first state pushed that passes ``test``."""
+    while True:
+        message = receive(connection)
+        if message["type"] == "state" and test(message["state"]):
+            return message["state"]
+
+
+def initial(page: str) -> dict[str, Any]:
+    """The state a room page (its HTML) renders before its socket connects."""
+    found = re.search(r'<script id="initial" type="application/json">(.*?)</script>', page, re.S)
+    assert found, "not a room page"
+    return dict(json.loads(found.group(1)))

@@ -154,6 +154,8 @@ class LiveSession:
         *,
         clock: Clock | None = None,
         group_version: int | None = None,
+        ends_at: float | None = None,
+        close_notice: float | None = None,
         **options: Any,
     ) -> LiveSession:
         """Open a new session of a stored group, store it, and own it.
@@ -165,13 +167,24 @@ class LiveSession:
             format: The format to run.
             clock: The session's clock (default: ``SystemClock()``).
             group_version: Run under this version of the group.
+            ends_at: When the meeting is scheduled to end, in the clock's seconds
+                (e.g. :meth:`~peersupport.Meeting.scheduled_end`); ``None``: no schedule.
+            close_notice: Seconds before ``ends_at`` when ``time_to_close`` is
+                recorded (default 300).
             **options: As for :class:`LiveSession`.
 
         Raises:
             StoreError: If the group is not stored or the session id is taken.
+            ValueError: If ``ends_at`` is not after the opening (see :class:`Session`).
         """
         record = store.group(group_id, group_version)
-        session = Session(record.group, format, clock=clock or SystemClock())
+        session = Session(
+            record.group,
+            format,
+            clock=clock or SystemClock(),
+            ends_at=ends_at,
+            close_notice=close_notice,
+        )
         store.start_session(session_id, group_id, session.events, group_version=record.version)
         return cls(session, store=store, session_id=session_id, **options)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import peersupport as ps
+import peersupport.web
 from web_server import SECRET, free_port, press, room_server, shows
 
 if TYPE_CHECKING:

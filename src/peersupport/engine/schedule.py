@@ -14,7 +14,7 @@ opens; for a weekly meeting, :meth:`peersupport.Meeting.scheduled_end`). The
   as their budgets planned it. The ``phase_entered`` (or ``opened``) event
   records the budget in force as ``budget``; without a schedule, or on time,
   the format's budget holds and nothing more is recorded.
-* :func:`time_plan` (:meth:`peersupport.Session.time_plan`) tells the
+* :func:`plan` (:meth:`peersupport.Session.time_plan`) tells the
   facilitator how the time stands: left in the meeting, in this phase, and
   planned for the phases after it.
 """
@@ -28,6 +28,7 @@ import attrs
 from peersupport.engine.events import EventData, EventKind
 from peersupport.engine.fold import LiveState
 from peersupport.engine.format import Format, PhaseSpec
+from peersupport.engine.state import SessionState
 from peersupport.validate import check_seconds, check_time
 
 __all__ = [
@@ -37,8 +38,8 @@ __all__ = [
     "check_schedule",
     "meeting_deadline",
     "meeting_event",
+    "plan",
     "planned",
-    "time_plan",
 ]
 
 DEFAULT_CLOSE_NOTICE: Final = 300.0
@@ -134,18 +135,20 @@ class TimePlan:
     behind: float
 
 
-def time_plan(live: LiveState, now: float) -> TimePlan:
-    """The :class:`TimePlan` of ``live`` at ``now``."""
-    phase, budget, ends_at = live.phase, live.budget, live.ends_at
+def plan(state: SessionState, fmt: Format, now: float) -> TimePlan:
+    """The :class:`TimePlan` of a session in ``state`` (of format ``fmt``) at ``now``.
+
+    It reads the state alone and records nothing: an app drawing a page may call
+    it with the state it shows (:meth:`Session.time_plan` records what fell due first).
+    """
+    budget, ends_at = state.phase_budget, state.ends_at
     phase_left = None
     if budget is not None:
-        start = live.phase_started
-        if live.paused_at is not None:
-            start += now - live.paused_at  # a pause stops the phase's timer
-        phase_left = start + budget - now
-    later = planned(live.format, phase.id) - (phase.budget or 0.0)
+        until = state.paused_at if state.paused_at is not None else now  # a pause stops it
+        phase_left = state.phase_started_at + budget - until
+    later = planned(fmt, state.phase) - (fmt.phases[state.phase].budget or 0.0)
     left = None if ends_at is None else ends_at - now
     behind = 0.0
     if left is not None:
         behind = max(0.0, later + max(phase_left or 0.0, 0.0) - left)
-    return TimePlan(now, ends_at, left, phase.id, budget, phase_left, later, behind)
+    return TimePlan(now, ends_at, left, state.phase, budget, phase_left, later, behind)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from peersupport.engine.events import Event
 from peersupport.engine.ledger import Ledger
-from peersupport.engine.schedule import TimePlan, time_plan
+from peersupport.engine.schedule import TimePlan, plan
 from peersupport.engine.state import Deadline
 
 __all__ = ["TimeActions"]
@@ -59,6 +59,7 @@ class TimeActions:
         try:
             now = ledger.now()
             ledger.catch_up(now, inclusive=True)
-            return time_plan(ledger.live, now)
+            live = ledger.live
+            return plan(live.snapshot(), live.format, now)
         finally:
             ledger.leave()

@@ -6,8 +6,10 @@ Join link into a session running now, the feedback form after a session) and
 facilitators an attendance view (see :mod:`peersupport.web.app` for the pages).
 Each person's page shows who holds the floor, whose turn is next, the round,
 the share timer with its warning and overtime, who has not had a turn yet, the
-queue of raised hands and the pending points of process, the agreement, and the
-buttons their role allows; the engine judges every press and a refusal shows the
+queue of raised hands and the pending points of process, the agreement, the
+meeting's time if it has a scheduled end, and the buttons their role allows
+(a facilitator's pause, resume and end with a reason code, and referrals, which
+only facilitators see); the engine judges every press and a refusal shows the
 library's own message. Pages are server-rendered HTML with
 one small script; nothing is loaded from another host.
 

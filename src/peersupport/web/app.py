@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,16 @@ from peersupport import formats
 from peersupport.clock import Clock, SystemClock
 from peersupport.errors import StoreError
 from peersupport.live import LiveSession
+from peersupport.meetings import Meeting
 from peersupport.store.base import Store
 from peersupport.web.grouppages import GroupPages
 from peersupport.web.links import Links
+from peersupport.web.meetingview import (
+    REASON_LABELS,
+    REFERRAL_LABELS,
+    referrals,
+    scheduled_end,
+)
 from peersupport.web.socket import collect_garbage, perform, serve_socket
 from peersupport.web.view import phase_diagram, room_view
 
@@ -103,19 +110,36 @@ class Rooms:
                 self._own(session_id, live)
             return live
 
-    async def create(self, group_id: str, format_name: str) -> str:
-        """Start a new session of a stored group; return its id."""
+    async def create(
+        self, group_id: str, format_name: str, *, meetings: Iterable[Meeting] = ()
+    ) -> str:
+        """Start a new session of a stored group; return its id.
+
+        Args:
+            group_id: The stored group that meets (its newest version).
+            format_name: The format to run.
+            meetings: The group's weekly meetings: if one runs ``format_name``, the
+                session ends as scheduled, at the soonest end still to come of such
+                a meeting's occurrence nearest to now
+                (:func:`~peersupport.web.meetingview.scheduled_end`); none: no schedule.
+        """
         session_id = f"s-{secrets.token_hex(6)}"
-        live = await asyncio.to_thread(
-            LiveSession.start,
-            self.store,
-            session_id,
-            group_id,
-            formats.get(format_name),
-            clock=self.clock(),
-            speed=self.speed,
-            poll=self.poll,
-        )
+        fmt, clock, schedule = formats.get(format_name), self.clock(), tuple(meetings)
+
+        def start() -> LiveSession:
+            ends_at = scheduled_end(schedule, format_name, clock.now())
+            return LiveSession.start(
+                self.store,
+                session_id,
+                group_id,
+                fmt,
+                clock=clock,
+                ends_at=ends_at,
+                speed=self.speed,
+                poll=self.poll,
+            )
+
+        live = await asyncio.to_thread(start)
         async with self._lock:
             self._own(session_id, live)
         return session_id
@@ -208,13 +232,20 @@ def create_app(
         live, member = admitted
         session = live.session
         view = room_view(
-            session.state, session.group, session.format, member, now=session.clock.now()
+            session.state,
+            session.group,
+            session.format,
+            member,
+            now=session.clock.now(),
+            referrals=referrals(session.events),
         )
         page = _templates.get_template("room.html").render(
             view=view,
             diagram=phase_diagram(session.format),
             socket=request.url_for("socket", **request.path_params).path,
             feedback=request.url_for("feedback", **request.path_params),
+            reasons=REASON_LABELS,
+            kinds=REFERRAL_LABELS,
         )
         return HTMLResponse(page)
 

@@ -7,7 +7,8 @@ group page takes the token of the scope ``group:GROUP``, a session page that of
 - ``GET /g/GROUP/TOKEN``: a member's home page for their group: its weekly
   meetings, the sessions running now with a Join link to the person's own room
   link, and the ended sessions they attended and have not yet given feedback
-  for. A facilitator also starts sessions there (``POST`` with ``format``),
+  for. A facilitator also starts sessions there (``POST`` with ``format``; on
+  the schedule of the group's weekly meeting of that format, if it has one),
   and finds the past sessions' join links, the attendance view and everyone's
   own home link to hand out.
 - ``GET /g/GROUP/TOKEN/attendance``: a facilitator's attendance view.
@@ -187,7 +188,9 @@ class GroupPages:
         chosen = (form.get("format") or [group.default_format])[0]
         if chosen not in formats.names():
             return PlainTextResponse(f"unknown format {chosen!r}", status_code=400)
-        session_id = await self.rooms.create(request.path_params["group"], chosen)
+        session_id = await self.rooms.create(
+            request.path_params["group"], chosen, meetings=group.meetings
+        )
         url = self._session_url(request, "links", session_id, member)
         return RedirectResponse(url, status_code=303)
 

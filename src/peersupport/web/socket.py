@@ -3,7 +3,8 @@
 :func:`serve_socket` runs one person's connection: it pushes each update of the
 live session (the part everyone sees is built and encoded once per update, then
 each page gets its own part), and carries out what the person presses through
-:func:`perform`. :func:`collect_garbage` keeps the garbage collector's pauses
+:func:`perform`. Referrals are sent to facilitators only: no other page hears of
+one, not even that an update happened. :func:`collect_garbage` keeps the garbage collector's pauses
 short while many rooms are open.
 """
 
@@ -18,9 +19,11 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from peersupport.engine.kinds import POINT_OUTCOMES
+from peersupport.engine.events import EventKind
+from peersupport.engine.kinds import POINT_OUTCOMES, REASONS, REFERRALS
 from peersupport.errors import PeersupportError
 from peersupport.live import LiveSession, Update
+from peersupport.web.meetingview import referrals
 from peersupport.web.view import BUTTONS, Button, personal_view, shared_view
 
 __all__ = ["collect_garbage", "perform", "serve_socket"]
@@ -37,9 +40,19 @@ _ARGUMENTS: dict[str, tuple[Callable[[object], bool], str]] = {
         lambda value: isinstance(value, str) and value in POINT_OUTCOMES,
         " or ".join(map(repr, POINT_OUTCOMES)),
     ),
+    "reason": (
+        lambda value: value is None or (isinstance(value, str) and value in REASONS),
+        f"none (null) or one of {', '.join(map(repr, REASONS))}",
+    ),
+    "to": (
+        lambda value: isinstance(value, str) and value in REFERRALS,
+        f"one of {', '.join(map(repr, REFERRALS))}",
+    ),
 }
 #: The arguments passed to the action by keyword (the others go in order).
-_KEYWORDS = frozenset({"outcome"})
+_KEYWORDS = frozenset({"outcome", "reason", "to"})
+#: Events only facilitators' pages hear of.
+_HIDDEN = frozenset({EventKind.REFERRED})
 
 
 def _arguments(
@@ -65,10 +78,13 @@ async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, 
 
     A request is ``{"action": BUTTON, "id": ...}`` with what the button needs
     (:data:`~peersupport.web.view.BUTTONS`): ``"target"``, ``"position"``,
-    ``"outcome"``; anything else in it is ignored. The person acts for themself,
-    or as facilitator ``by`` themself: their id comes from their link, never from
-    the message. A malformed request is answered with what is wrong, and asks
-    nothing of the session; a refusal is the library's own message.
+    ``"outcome"``, ``"reason"`` (a reason code, ``"safety"``, ``"break"``,
+    ``"technical"`` or ``"other"``; null or absent: none), ``"to"`` (a kind of
+    support, ``"crisis-line"``, ``"professional"``, ``"emergency-services"`` or
+    ``"peer-worker"``); anything else in it is ignored. The person acts for
+    themself, or as facilitator ``by`` themself: their id comes from their link,
+    never from the message. A malformed request is answered with what is wrong,
+    and asks nothing of the session; a refusal is the library's own message.
     """
     if not isinstance(message, dict) or not isinstance(message.get("action"), str):
         return {"type": "reply", "ok": False, "error": "a request names an action"}
@@ -128,7 +144,9 @@ async def serve_socket(websocket: WebSocket, live: LiveSession, member: str) -> 
 
     async def push() -> None:
         async for update in subscription:
-            await send(_state_message(live, member, update))
+            message = _state_message(live, member, update)
+            if message is not None:
+                await send(message)
         await websocket.close(code=1013)  # dropped (too slow): the page reconnects
 
     async def pull() -> None:
@@ -149,20 +167,38 @@ async def serve_socket(websocket: WebSocket, live: LiveSession, member: str) -> 
 
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-#: The shared part of the last few updates' messages, as JSON text: every page of a
+#: The shared part of the last few updates' messages, as JSON text, with whether the
+#: update holds anything but hidden events and the referrals so far: every page of a
 #: room gets the same, so it is built and encoded once per update, not once per page.
-_shared: dict[int, tuple[Update, str]] = {}
+_shared: dict[int, tuple[Update, str, bool, list[tuple[str, str]]]] = {}
 
 
-def _state_message(live: LiveSession, member: str, update: Update) -> str:
+def _state_message(live: LiveSession, member: str, update: Update) -> str | None:
+    """The state message for ``member``'s page; ``None``: nothing they may hear of."""
     session = live.session
     cached = _shared.get(id(update))
     if cached is None or cached[0] is not update:
         if len(_shared) > 256:
             _shared.clear()
-        events = [{"seq": e.seq, "kind": e.kind.value, "member": e.member} for e in update.events]
+        shown = [e for e in update.events if e.kind not in _HIDDEN]
+        events = [{"seq": e.seq, "kind": e.kind.value, "member": e.member} for e in shown]
         view = shared_view(update.state, session.group, session.format, now=session.clock.now())
         shared = _encode({"type": "state", "events": events, "state": view})
-        cached = _shared[id(update)] = (update, shared)
-    personal = _encode(personal_view(update.state, session.group, session.format, member))
+        visible = bool(shown) or not update.events
+        cached = _shared[id(update)] = (update, shared, visible, referrals(session.events))
+    state = update.state
+    role = state.roles.get(member) or session.group.role_of(member)
+    facilitates = role is not None and role.facilitates
+    if not (cached[2] or facilitates):
+        return None
+    personal = _encode(
+        personal_view(
+            state,
+            session.group,
+            session.format,
+            member,
+            now=session.clock.now(),
+            referrals=cached[3],
+        )
+    )
     return f"{cached[1][:-2]},{personal[1:]}}}"

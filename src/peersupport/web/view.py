@@ -4,15 +4,17 @@
 renders for one person: who holds the floor, whose turn is next, the round, the
 share timer with its warning and overtime, who has not had a turn yet, the queue
 of raised hands and the pending points of process, the agreement to consent to,
-and the buttons that person's role allows (:data:`BUTTONS`). Names come from the
-group (the room is the app, not a log). :func:`phase_diagram` draws the format's
+the meeting's time if it has a scheduled end, and the buttons that person's role
+allows (:data:`BUTTONS`); a facilitator also gets how far behind the phases to come
+are and the referrals recorded (:mod:`peersupport.web.meetingview`). Names come
+from the group (the room is the app, not a log). :func:`phase_diagram` draws the format's
 phases as an SVG, each phase a box the script can highlight.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -22,6 +24,7 @@ from peersupport.engine.format import Format
 from peersupport.engine.policies import Offer
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import Group, Role
+from peersupport.web.meetingview import behind, referral_view, time_view
 
 __all__ = [
     "BUTTONS",
@@ -44,7 +47,9 @@ class Button:
         action: The :class:`~peersupport.Session` action it requests.
         needs: What the request must name besides the action, in the action's
             order: ``"target"`` (a member's id), ``"position"`` (a place in the
-            queue, 0 its head), ``"outcome"`` (how a point of process ends).
+            queue, 0 its head), ``"outcome"`` (how a point of process ends),
+            ``"reason"`` (a reason code, or none), ``"to"`` (the kind of support a
+            member is referred to).
     """
 
     who: Literal["member", "facilitator"]
@@ -84,9 +89,10 @@ BUTTONS: Mapping[str, Button] = {
     "clear_hands": _run("clear_hands"),
     "acknowledge_point": _run("acknowledge_point", "target"),
     "resolve_point": _run("resolve_point", "target", "outcome"),
-    "pause": _run("pause"),
-    "resume": _run("resume"),
-    "end": _run("end"),
+    "pause": _run("pause", "reason"),
+    "resume": _run("resume", "reason"),
+    "end": _run("end", "reason"),
+    "refer": _run("refer", "target", "to"),
 }
 _ORDER = {name: index for index, name in enumerate(BUTTONS)}
 
@@ -158,6 +164,8 @@ def _facilitator_buttons(
         shown.append("acknowledge_point")
     if floor.acknowledged:
         shown.append("resolve_point")
+    if any(m != member_id for m in state.roles):  # anyone who has been here, paused or not
+        shown.append("refer")
     return shown
 
 
@@ -223,12 +231,35 @@ def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -
             "version": state.agreement.version,
             "guidelines": list(state.agreement.guidelines),
         },
+        "time": time_view(state, fmt, now),
     }
 
 
-def personal_view(state: SessionState, group: Group, fmt: Format, member_id: str) -> dict[str, Any]:
-    """The part of the room only ``member_id`` sees: who they are, their buttons."""
+def personal_view(
+    state: SessionState,
+    group: Group,
+    fmt: Format,
+    member_id: str,
+    *,
+    now: float | None = None,
+    referrals: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """The part of the room only ``member_id`` sees: who they are, their buttons.
+
+    A facilitator's also has ``facilitation``: how far behind the phases still to
+    come are (``behind``, seconds, ``None`` without a schedule; at ``now``, by
+    default the state's time), who may be referred and the ``referrals``
+    recorded (``(member, kind)`` pairs). Everyone else's has ``None`` there: a
+    referral is shown to facilitators only.
+    """
     role = state.roles.get(member_id) or group.role_of(member_id)
+    facilitation = None
+    if role is not None and role.facilitates:
+        at = state.time if now is None else now
+        facilitation = {
+            "behind": behind(state, fmt, at),
+            **referral_view(state, group, referrals, member_id),
+        }
     return {
         "me": {
             "id": member_id,
@@ -238,11 +269,18 @@ def personal_view(state: SessionState, group: Group, fmt: Format, member_id: str
             "consented": state.consents.get(member_id) == state.agreement.version,
         },
         "buttons": _buttons(state, fmt, member_id, role),
+        "facilitation": facilitation,
     }
 
 
 def room_view(
-    state: SessionState, group: Group, fmt: Format, member_id: str, *, now: float
+    state: SessionState,
+    group: Group,
+    fmt: Format,
+    member_id: str,
+    *,
+    now: float,
+    referrals: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The room as ``member_id`` sees it, as a JSON-ready dict.
 
@@ -253,11 +291,13 @@ def room_view(
         group: Its group (for names and roles).
         fmt: Its format.
         member_id: Who is looking.
-        now: The session clock's time, for the share timer.
+        now: The session clock's time, for the share timer and the meeting's time.
+        referrals: The referrals recorded, ``(member, kind)`` (see
+            :func:`~peersupport.web.meetingview.referrals`): shown to facilitators only.
     """
     return {
         **shared_view(state, group, fmt, now=now),
-        **personal_view(state, group, fmt, member_id),
+        **personal_view(state, group, fmt, member_id, now=now, referrals=referrals),
     }
 
 

@@ -15,6 +15,11 @@
     return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
   }
 
+  // Seconds since the state arrived, while ``running``.
+  function since(running) {
+    return running ? (performance.now() - receivedAt) / 1000 : 0;
+  }
+
   function list(element, people, describe) {
     element.replaceChildren(...people.map((person) => {
       const item = document.createElement("li");
@@ -98,6 +103,19 @@
     }
   }
 
+  // A facilitator's referrals: who may be referred, and those recorded. Only a
+  // facilitator's page has this part, and only theirs is sent what it shows.
+  function renderReferrals() {
+    const mine = state.facilitation;
+    if (!$("referral")) return;
+    $("referral").hidden = !mine;
+    if (!mine) return;
+    const chosen = $("referred").value;
+    $("referred").replaceChildren(...mine.referable.map((p) => new Option(p.name, p.id)));
+    if (mine.referable.some((p) => p.id === chosen)) $("referred").value = chosen;
+    list($("referrals"), mine.referrals, (r) => r.name + ": referred to " + r.label.toLowerCase());
+  }
+
   function render() {
     $("phase").textContent = state.phase.name;
     $("status").textContent = state.status;
@@ -132,15 +150,36 @@
     target.replaceChildren(...state.present.map((p) => new Option(p.name, p.id)));
     if (state.present.some((p) => p.id === chosen)) target.value = chosen;
     else if (state.next) target.value = state.next.id;
+    renderReferrals();
     tick();
   }
 
+  // The meeting's time: left until its scheduled end (it runs on while paused), left of
+  // the phase (stopped while paused), and how far behind the phases to come are.
+  function tickSchedule() {
+    const time = state.time;
+    $("schedule").hidden = !time || state.status === "ended";
+    if (!time) return;
+    const left = time.left - since(state.status !== "ended");
+    $("meeting-left").textContent = left >= 0 ? clock(left) : "over by " + clock(-left);
+    $("phase-time").hidden = time.phase_left === null;
+    if (time.phase_left !== null) {
+      const phaseLeft = time.phase_left - since(state.status === "open");
+      $("phase-left").textContent = phaseLeft >= 0 ? clock(phaseLeft) : "over by " + clock(-phaseLeft);
+    }
+    $("closing").hidden = !time.closing || time.overran;
+    $("overran").hidden = !time.overran;
+    const behind = state.facilitation ? state.facilitation.behind : null;
+    $("behind-wrap").hidden = !behind;
+    $("behind").textContent = behind ? clock(behind) : "";
+  }
+
   function tick() {
+    tickSchedule();
     const share = state.share;
     $("timer").hidden = !share;
     if (!share) return;
-    const running = state.status === "open" ? (performance.now() - receivedAt) / 1000 : 0;
-    $("elapsed").textContent = clock(share.elapsed + running);
+    $("elapsed").textContent = clock(share.elapsed + since(state.status === "open"));
     $("limit").textContent = share.limit ? "of " + clock(share.limit) : "";
     $("warning").hidden = !share.warned || share.over;
     $("overtime").hidden = !share.over;
@@ -183,6 +222,11 @@
     const request = { id: requestId, action: data.action, target: data.target || $("target").value || null };
     if (data.position !== undefined) request.position = Number(data.position);
     if (data.outcome !== undefined) request.outcome = data.outcome;
+    if (data.asks === "reason") request.reason = $("reason").value || null;  // "": no reason
+    if (data.asks === "referral") {
+      request.target = $("referred").value || null;
+      request.to = $("referral-kind").value;
+    }
     socket.send(JSON.stringify(request));
   });
 
