@@ -58,6 +58,15 @@ def _facilitator_check(m: SessionModel, action: Action) -> str | None:
     return facilitator_check(m, action, floor_action=action.name not in ("end", "resume"))
 
 
+def _understaffed(m: SessionModel) -> str | None:
+    """Fewer facilitators present than the format needs (check ``facilitators-present``)."""
+    needed = m.fmt.facilitators
+    if needed <= 1:
+        return None
+    here = sum(1 for p in m.present if (role := m.role_of(p)) is not None and role.facilitates)
+    return None if here >= needed else f"{here} of the {needed} facilitators are present"
+
+
 def _rules_for(m: SessionModel, action: str) -> bool:
     """Whether a rule the model does not know checks ``action`` in this phase."""
     return any(r.id not in KNOWN_RULES and action in r.actions for r in m.spec.rules)
@@ -73,7 +82,7 @@ def _turn(m: SessionModel, action: Action, how: str, why: str | None, now: float
         why = f"{member} has not consented"
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
-    if why is not None:
+    if why is not None or (why := _understaffed(m)) is not None:
         return refuse(why)
     assert role is not None
     policy, floor = m.policy, m.floor_for_turn()
@@ -142,7 +151,7 @@ def _expect_call_on(m: SessionModel, action: Action, now: float) -> Verdict:
         why = f"{member} does not take turns here"
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
-    if why is not None:
+    if why is not None or (why := _understaffed(m)) is not None:
         return refuse(why)
     assert by is not None
     assert by_role is not None
@@ -194,7 +203,7 @@ def _expect_consent(m: SessionModel, action: Action, now: float) -> Verdict:
 
 
 def _expect_advance(m: SessionModel, action: Action, now: float) -> Verdict:
-    why = _facilitator_check(m, action)
+    why = _facilitator_check(m, action) or _understaffed(m)
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
     if why is not None:
