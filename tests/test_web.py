@@ -235,6 +235,7 @@ class TestView:
             "pass_turn",
             "raise_point",
             "leave",
+            "listen",
         ]
         assert "start_share" not in self.view(session, "ob")["buttons"]  # observers listen
         facilitator = self.view(session, "dee")["buttons"]

@@ -6,6 +6,8 @@ used, so test modules can import this one without the ``web`` extra (their tests
 are skipped by marker then). A page watched from its first message on
 (:func:`watch`, :func:`state_where`), and the state a room page renders first
 (:func:`initial`).
+A session served from a new store, and what it stored (:func:`serve_session`,
+:func:`stored_kinds`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import peersupport as ps
@@ -149,3 +152,23 @@ def initial(page: str) -> dict[str, Any]:
     found = re.search(r'<script id="initial" type="application/json">(.*?)</script>', page, re.S)
     assert found, "not a room page"
     return dict(json.loads(found.group(1)))
+
+
+@contextmanager
+def serve_session(
+    path: Path, session: ps.Session, sid: str = "s1", port: int | None = None
+) -> Iterator[tuple[str, ps.store.Store]]:
+    """A room server over a new store at ``path`` holding ``session`` as ``sid`` of group 'g'.
+
+    Yields the server's base URL and the store (closed when the block ends).
+    """
+    with ps.store.SqliteStore(path) as store:
+        store.save_group("g", session.group)
+        store.start_session(sid, "g", session.events)
+        with room_server(store, port) as base:
+            yield base, store
+
+
+def stored_kinds(store: ps.store.Store, sid: str = "s1") -> list[ps.EventKind]:
+    """The kinds of the events stored for session ``sid``, in order."""
+    return [e.kind for e in store.events(sid)]

@@ -44,9 +44,10 @@ __all__ = ["ACTIONS", "LiveSession", "Subscription", "Update"]
 
 log = logging.getLogger("peersupport.live")
 
-#: The session methods a request may name (each records events: ``KINDS[...].action``);
-#: nothing else is called by name.
-ACTIONS = frozenset(spec.action for spec in KINDS.values() if spec.action is not None)
+#: The session methods a request may name (each records events: ``KINDS[...].action``,
+#: and ``skip_to``, which records ``phase_entered`` as ``advance`` does); nothing else
+#: is called by name.
+ACTIONS = frozenset(spec.action for spec in KINDS.values() if spec.action is not None) | {"skip_to"}
 _WAKE = object()
 _STOP = object()
 

@@ -24,12 +24,12 @@ from typing import Any, Final
 
 from peersupport.engine import checks, facilitation, schedule
 from peersupport.engine.events import EMPTY, Event, EventData, EventKind
-from peersupport.engine.fold import LiveState
+from peersupport.engine.format import Format
 from peersupport.engine.ledger import Ledger
 from peersupport.errors import AlreadyDone, NotYourTurn, PermissionDenied, WrongPhase
 from peersupport.values import Role
 
-__all__ = ["PracticeActions", "listen", "propose_item", "route", "skip_to"]
+__all__ = ["PracticeActions", "listen", "propose_item", "reachable", "route", "skip_to"]
 
 _LISTENING: Final = EventKind.LISTENING
 _ITEM_PROPOSED: Final = EventKind.ITEM_PROPOSED
@@ -87,17 +87,25 @@ def propose_item(ledger: Ledger, member_arg: object, by_arg: object) -> Event:
         ledger.leave()
 
 
-def route(live: LiveState, to: str) -> list[str] | None:
-    """The shortest way along the chart from the current phase to ``to`` (phases entered)."""
-    phases, start = live.format.phases, live.phase.id
+def reachable(fmt: Format, start: str) -> dict[str, str]:
+    """Every phase the chart reaches from ``start``, each with the phase it is first reached from.
+
+    (Breadth first: following the ``from`` phases back gives the shortest way.)
+    """
     came_from: dict[str, str] = {start: start}
     todo = deque([start])
     while todo:
         here = todo.popleft()
-        for t in phases[here].transitions:
+        for t in fmt.phases[here].transitions:
             if t.target not in came_from:
                 came_from[t.target] = here
                 todo.append(t.target)
+    return came_from
+
+
+def route(fmt: Format, start: str, to: str) -> list[str] | None:
+    """The shortest way along the chart from ``start`` to ``to``: the phases entered."""
+    came_from = reachable(fmt, start)
     if to not in came_from or to == start:
         return None
     way = [to]
@@ -115,7 +123,8 @@ def skip_to(ledger: Ledger, to: object, by_arg: object) -> Event:
         checks.facilitator(live, by, "skip_to", floor_action=True)
         checks.staffed(live, by, "skip_to")
         checks.floor_free(live, by, "skip_to")
-        way = route(live, to) if isinstance(to, str) and to in live.format.phases else None
+        known = isinstance(to, str) and to in live.format.phases
+        way = route(live.format, live.phase.id, to) if known else None  # type: ignore[arg-type]
         if way is None or len(way) < 2:
             why = (
                 f"{to!r} is the next phase: advance to it"

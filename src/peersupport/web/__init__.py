@@ -7,11 +7,13 @@ facilitators an attendance view (see :mod:`peersupport.web.app` for the pages).
 Each person's page shows who holds the floor, whose turn is next, the round,
 the share timer with its warning and overtime, who has not had a turn yet, the
 queue of raised hands and the pending points of process, the agreement, the
-meeting's time if it has a scheduled end, and the buttons their role allows
-(a facilitator's pause, resume and end with a reason code, and referrals, which
-only facilitators see); the engine judges every press and a refusal shows the
-library's own message. Pages are server-rendered HTML with
-one small script; nothing is loaded from another host.
+meeting's time if it has a scheduled end, who listens this session, the agenda
+items proposed, a notice while a second facilitator is missing, why the session
+is paused, and the buttons their role allows (listening, proposing an agenda
+item; a facilitator's pause, resume and end with a reason code, skipping to a
+later phase, and referrals, which only facilitators see); the engine judges
+every press and a refusal shows the library's own message. Pages are
+server-rendered HTML with one small script; nothing is loaded from another host.
 
 :func:`create_app` builds the Starlette app over a store; :class:`Links` makes
 join links; :func:`room_view` is what a person's page renders.

@@ -55,6 +55,7 @@ from peersupport.web.meetingview import (
     referrals,
     scheduled_end,
 )
+from peersupport.web.practiceview import pause_reason
 from peersupport.web.socket import collect_garbage, perform, serve_socket
 from peersupport.web.view import phase_diagram, room_view
 
@@ -238,6 +239,7 @@ def create_app(
             member,
             now=session.clock.now(),
             referrals=referrals(session.events),
+            paused_for=pause_reason(session.state, session.events),
         )
         page = _templates.get_template("room.html").render(
             view=view,

@@ -1,11 +1,12 @@
 """The room's WebSocket: every update out to the person, their requests in.
 
 :func:`serve_socket` runs one person's connection: it pushes each update of the
-live session (the part everyone sees is built and encoded once per update, then
-each page gets its own part), and carries out what the person presses through
-:func:`perform`. Referrals are sent to facilitators only: no other page hears of
-one, not even that an update happened. :func:`collect_garbage` keeps the garbage collector's pauses
-short while many rooms are open.
+live session (the part everyone sees, with the reason of a pause read from the
+log, is built and encoded once per update, then each page gets its own part), and
+carries out what the person presses through :func:`perform`. Referrals are sent
+to facilitators only: no other page hears of one, not even that an update
+happened. :func:`collect_garbage` keeps the garbage collector's pauses short while
+many rooms are open.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from peersupport.engine.events import EventKind
+from peersupport.engine.format import Format
 from peersupport.engine.kinds import POINT_OUTCOMES, REASONS, REFERRALS
 from peersupport.errors import PeersupportError
 from peersupport.live import LiveSession, Update
 from peersupport.web.meetingview import referrals
+from peersupport.web.practiceview import pause_reason
 from peersupport.web.view import BUTTONS, Button, personal_view, shared_view
 
 __all__ = ["collect_garbage", "perform", "serve_socket"]
@@ -49,6 +52,13 @@ _ARGUMENTS: dict[str, tuple[Callable[[object], bool], str]] = {
         f"one of {', '.join(map(repr, REFERRALS))}",
     ),
 }
+#: What a request names that must be one of the format's: a phase id (to skip to).
+_FORMAT_ARGUMENTS: dict[str, tuple[Callable[[object, Format], bool], Callable[[Format], str]]] = {
+    "phase": (
+        lambda value, fmt: isinstance(value, str) and value in fmt.phases,
+        lambda fmt: f"one of the format's phases, {', '.join(map(repr, fmt.phases))}",
+    ),
+}
 #: The arguments passed to the action by keyword (the others go in order).
 _KEYWORDS = frozenset({"outcome", "reason", "to"})
 #: Events only facilitators' pages hear of.
@@ -56,16 +66,21 @@ _HIDDEN = frozenset({EventKind.REFERRED})
 
 
 def _arguments(
-    action: str, button: Button, message: dict[str, Any]
+    action: str, button: Button, message: dict[str, Any], fmt: Format
 ) -> tuple[list[Any], dict[str, Any]]:
     """The action's arguments from ``message``; ``ValueError`` says which is malformed."""
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for name in button.needs:
         value = message.get(name)
-        fits, what = _ARGUMENTS[name]
-        if not fits(value):
-            raise ValueError(f"{action} needs {name!r}: {what}")
+        if name in _FORMAT_ARGUMENTS:
+            fits_format, says = _FORMAT_ARGUMENTS[name]
+            if not fits_format(value, fmt):
+                raise ValueError(f"{action} needs {name!r}: {says(fmt)}")
+        else:
+            fits, what = _ARGUMENTS[name]
+            if not fits(value):
+                raise ValueError(f"{action} needs {name!r}: {what}")
         if name in _KEYWORDS:
             kwargs[name] = value
         else:
@@ -81,7 +96,8 @@ async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, 
     ``"outcome"``, ``"reason"`` (a reason code, ``"safety"``, ``"break"``,
     ``"technical"`` or ``"other"``; null or absent: none), ``"to"`` (a kind of
     support, ``"crisis-line"``, ``"professional"``, ``"emergency-services"`` or
-    ``"peer-worker"``); anything else in it is ignored. The person acts for
+    ``"peer-worker"``), ``"phase"`` (one of the format's phase ids); anything
+    else in it is ignored. The person acts for
     themself, or as facilitator ``by`` themself: their id comes from their link,
     never from the message. A malformed request is answered with what is wrong,
     and asks nothing of the session; a refusal is the library's own message.
@@ -94,7 +110,7 @@ async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, 
     if button is None:
         return {**reply, "ok": False, "error": f"there is no action {action!r} in the room"}
     try:
-        args, kwargs = _arguments(action, button, message)
+        args, kwargs = _arguments(action, button, message, live.session.format)
     except ValueError as exc:
         return {**reply, "ok": False, "error": str(exc)}
     try:
@@ -182,7 +198,13 @@ def _state_message(live: LiveSession, member: str, update: Update) -> str | None
             _shared.clear()
         shown = [e for e in update.events if e.kind not in _HIDDEN]
         events = [{"seq": e.seq, "kind": e.kind.value, "member": e.member} for e in shown]
-        view = shared_view(update.state, session.group, session.format, now=session.clock.now())
+        view = shared_view(
+            update.state,
+            session.group,
+            session.format,
+            now=session.clock.now(),
+            paused_for=pause_reason(update.state, session.events),
+        )
         shared = _encode({"type": "state", "events": events, "state": view})
         visible = bool(shown) or not update.events
         cached = _shared[id(update)] = (update, shared, visible, referrals(session.events))

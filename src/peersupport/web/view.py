@@ -4,9 +4,12 @@
 renders for one person: who holds the floor, whose turn is next, the round, the
 share timer with its warning and overtime, who has not had a turn yet, the queue
 of raised hands and the pending points of process, the agreement to consent to,
-the meeting's time if it has a scheduled end, and the buttons that person's role
-allows (:data:`BUTTONS`); a facilitator also gets how far behind the phases to come
-are and the referrals recorded (:mod:`peersupport.web.meetingview`). Names come
+the meeting's time if it has a scheduled end, who is listening, the agenda items
+proposed (in a phase that sets the agenda), whether the session waits for a second
+facilitator, the reason of a pause, and the buttons that person's role allows
+(:data:`BUTTONS`); a facilitator also gets how far behind the phases to come are,
+the referrals recorded (:mod:`peersupport.web.meetingview`) and the phases they may
+skip to (:mod:`peersupport.web.practiceview`). Names come
 from the group (the room is the app, not a log). :func:`phase_diagram` draws the format's
 phases as an SVG, each phase a box the script can highlight.
 """
@@ -25,6 +28,14 @@ from peersupport.engine.policies import Offer
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import Group, Role
 from peersupport.web.meetingview import behind, referral_view, time_view
+from peersupport.web.practiceview import (
+    agenda_view,
+    listening_view,
+    pause_view,
+    practice_buttons,
+    skip_targets,
+    staffing_view,
+)
 
 __all__ = [
     "BUTTONS",
@@ -49,7 +60,7 @@ class Button:
             order: ``"target"`` (a member's id), ``"position"`` (a place in the
             queue, 0 its head), ``"outcome"`` (how a point of process ends),
             ``"reason"`` (a reason code, or none), ``"to"`` (the kind of support a
-            member is referred to).
+            member is referred to), ``"phase"`` (a phase id of the format).
     """
 
     who: Literal["member", "facilitator"]
@@ -78,6 +89,8 @@ BUTTONS: Mapping[str, Button] = {
     "interject": _own("interject"),
     "raise_point": _own("raise_point"),
     "leave": _own("leave"),
+    "listen": _own("listen"),
+    "propose_item": _own("propose_item"),
     "advance": _run("advance"),
     "new_round": _run("new_round"),
     "close_round": _run("close_round"),
@@ -93,6 +106,8 @@ BUTTONS: Mapping[str, Button] = {
     "resume": _run("resume", "reason"),
     "end": _run("end", "reason"),
     "refer": _run("refer", "target", "to"),
+    "listen_for": _run("listen", "target"),
+    "skip_to": _run("skip_to", "phase"),
 }
 _ORDER = {name: index for index, name in enumerate(BUTTONS)}
 
@@ -129,17 +144,24 @@ def _buttons(state: SessionState, fmt: Format, member_id: str, role: Role | None
         shown.append("consent")
     phase = fmt.phases[state.phase]
     queue = _has_queue(fmt, state)
+    listens = member_id in state.listening  # every right but taking the floor
     if state.status is SessionStatus.OPEN and role in phase.eligible and "consent" not in shown:
         if floor.holder == member_id:
             shown.append("end_share")
         elif floor.holder is not None:
-            shown.append("interject")  # cross-talk: refused and recorded where not allowed
+            shown += [] if listens else ["interject"]  # cross-talk: refused where not allowed
         else:  # the engine judges whose turn it is, and says why not
-            shown += ["start_share", "pass_turn"]
-        if queue and floor.holder != member_id:
+            shown += ["pass_turn"] if listens else ["start_share", "pass_turn"]
+        if queue and floor.holder != member_id and (member_id in floor.hands or not listens):
             shown.append("lower_hand" if member_id in floor.hands else "raise_hand")
+    if role.takes_turns:  # observers never take the floor, nor propose
+        if not (role.facilitates or listens or floor.holder == member_id):
+            shown.append("listen")  # a facilitator asks others (listen_for)
+        if phase.agenda and state.status is SessionStatus.OPEN:
+            shown.append("propose_item")
     if role.facilitates:
         shown += _facilitator_buttons(state, phase.rounds, queue, member_id)
+        shown += practice_buttons(state, fmt, member_id)
     return sorted(set(shown), key=_ORDER.__getitem__)
 
 
@@ -169,8 +191,19 @@ def _facilitator_buttons(
     return shown
 
 
-def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -> dict[str, Any]:
-    """The part of the room everyone sees alike (see :func:`room_view`)."""
+def shared_view(
+    state: SessionState,
+    group: Group,
+    fmt: Format,
+    *,
+    now: float,
+    paused_for: str | None = None,
+) -> dict[str, Any]:
+    """The part of the room everyone sees alike (see :func:`room_view`).
+
+    ``paused_for``: the reason code of the pause the session is in, if any (the
+    state does not carry it: see :func:`~peersupport.web.practiceview.pause_reason`).
+    """
     floor = state.floor
     phase = fmt.phases[state.phase]
     takers = [m for m in state.present if (state.roles.get(m) or group.role_of(m)) != Role.OBSERVER]
@@ -193,6 +226,7 @@ def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -
     up_next = _up_next(floor)
     # Without rounds, a turn is a share in this phase (passes are not kept there).
     had_turn = floor.had_turn if phase.rounds else {m for m, n in state.phase_shares.items() if n}
+    listening = set(state.listening)  # they do not take the floor this session
     return {
         "group": group.name,
         "format": fmt.name,
@@ -210,7 +244,7 @@ def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -
         "waiting": [
             {"id": m, "name": _name(group, m)}
             for m in (floor.order if phase.rounds else takers)
-            if m in state.present and m not in had_turn and m != floor.holder
+            if m in state.present and m not in had_turn and m != floor.holder and m not in listening
         ],
         "hands": [{"id": m, "name": _name(group, m), "next": m == up_next} for m in floor.hands],
         "points": [
@@ -224,6 +258,7 @@ def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -
                 "role": (state.roles.get(m) or group.role_of(m) or Role.MEMBER).value,
                 "shares": state.phase_shares.get(m, 0),
                 "passed": m in floor.passed,
+                "listening": m in listening,
             }
             for m in state.present
         ],
@@ -232,6 +267,10 @@ def shared_view(state: SessionState, group: Group, fmt: Format, *, now: float) -
             "guidelines": list(state.agreement.guidelines),
         },
         "time": time_view(state, fmt, now),
+        "listening": listening_view(state, group),
+        "agenda": agenda_view(state, group, fmt),
+        "staffing": staffing_view(state, group, fmt),
+        "pause": pause_view(paused_for) if state.status is SessionStatus.PAUSED else None,
     }
 
 
@@ -249,8 +288,9 @@ def personal_view(
     A facilitator's also has ``facilitation``: how far behind the phases still to
     come are (``behind``, seconds, ``None`` without a schedule; at ``now``, by
     default the state's time), who may be referred and the ``referrals``
-    recorded (``(member, kind)`` pairs). Everyone else's has ``None`` there: a
-    referral is shown to facilitators only.
+    recorded (``(member, kind)`` pairs), and the phases they may skip to
+    (``skip_to``). Everyone else's has ``None`` there: a referral is shown to
+    facilitators only.
     """
     role = state.roles.get(member_id) or group.role_of(member_id)
     facilitation = None
@@ -259,6 +299,7 @@ def personal_view(
         facilitation = {
             "behind": behind(state, fmt, at),
             **referral_view(state, group, referrals, member_id),
+            "skip_to": skip_targets(fmt, state.phase),
         }
     return {
         "me": {
@@ -281,6 +322,7 @@ def room_view(
     *,
     now: float,
     referrals: Sequence[tuple[str, str]] = (),
+    paused_for: str | None = None,
 ) -> dict[str, Any]:
     """The room as ``member_id`` sees it, as a JSON-ready dict.
 
@@ -294,9 +336,10 @@ def room_view(
         now: The session clock's time, for the share timer and the meeting's time.
         referrals: The referrals recorded, ``(member, kind)`` (see
             :func:`~peersupport.web.meetingview.referrals`): shown to facilitators only.
+        paused_for: The reason code of the pause the session is in, if any.
     """
     return {
-        **shared_view(state, group, fmt, now=now),
+        **shared_view(state, group, fmt, now=now, paused_for=paused_for),
         **personal_view(state, group, fmt, member_id, now=now, referrals=referrals),
     }
 

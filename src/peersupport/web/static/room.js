@@ -116,6 +116,33 @@
     list($("referrals"), mine.referrals, (r) => r.name + ": referred to " + r.label.toLowerCase());
   }
 
+  // Listening, agenda items, skipping, and the wait for a second facilitator.
+  function renderPractice() {
+    const staffing = state.staffing;
+    $("staffing").hidden = !staffing;
+    if (staffing) {
+      const missing = staffing.needed - staffing.present;
+      $("staffing").textContent = "The session waits for "
+        + (missing > 1 ? missing + " more facilitators" : staffing.needed === 2 ? "the second facilitator" : "one more facilitator")
+        + ": it moves on and gives the floor once " + staffing.needed + " facilitators are present ("
+        + staffing.present + (staffing.present === 1 ? " is" : " are") + ").";
+    }
+    const agenda = state.agenda;
+    $("agenda").hidden = !agenda;
+    if (agenda) {
+      $("agenda-total").textContent = agenda.total === 0 ? "No items proposed yet."
+        : agenda.total + (agenda.total === 1 ? " item" : " items") + " proposed so far.";
+      list($("agenda-items"), agenda.items, (i) => i.name + ": " + i.count + (i.count === 1 ? " item" : " items"));
+    }
+    $("listening-wrap").hidden = state.listening.length === 0;
+    $("listening").textContent = state.listening.map((p) => p.name).join(", ");
+    const targets = state.facilitation ? state.facilitation.skip_to : [];
+    $("skipping").hidden = targets.length === 0 || !state.buttons.includes("skip_to");
+    const chosen = $("skip-phase").value;
+    $("skip-phase").replaceChildren(...targets.map((p) => new Option(p.name, p.id)));
+    if (targets.some((p) => p.id === chosen)) $("skip-phase").value = chosen;
+  }
+
   function render() {
     $("phase").textContent = state.phase.name;
     $("status").textContent = state.status;
@@ -127,14 +154,16 @@
       else box.removeAttribute("aria-current");
     });
     const holder = state.holder;
-    $("floor").textContent = state.status === "paused" ? "Paused for a safety break."
+    $("floor").textContent = state.status === "paused"
+      ? (state.pause ? "Paused: " + state.pause.label.toLowerCase() + "." : "Paused for a safety break.")
       : state.status === "ended" ? "The meeting has ended."
       : holder ? (holder.id === state.me.id ? "You are sharing." : holder.name + " is sharing.")
       : "Nobody holds the floor.";
     $("next").textContent = state.next
       ? (state.next.id === state.me.id ? "It is your turn." : "Next: " + state.next.name + ".") : "";
     list($("waiting"), state.waiting);
-    list($("present"), state.present, (p) => p.name + " (" + p.role + ")" + (p.passed ? ", passed" : ""));
+    list($("present"), state.present, (p) => p.name + " (" + p.role + ")" + (p.passed ? ", passed" : "")
+      + (p.listening ? ", listening" : ""));
     $("agreement-version").textContent = "v" + state.agreement.version;
     list($("guidelines"), state.agreement.guidelines.map((line, i) => ({ id: String(i), name: line })));
     const shown = new Set(state.buttons);
@@ -151,6 +180,7 @@
     if (state.present.some((p) => p.id === chosen)) target.value = chosen;
     else if (state.next) target.value = state.next.id;
     renderReferrals();
+    renderPractice();
     tick();
   }
 
@@ -222,6 +252,7 @@
     const request = { id: requestId, action: data.action, target: data.target || $("target").value || null };
     if (data.position !== undefined) request.position = Number(data.position);
     if (data.outcome !== undefined) request.outcome = data.outcome;
+    if (data.asks === "phase") request.phase = $("skip-phase").value || null;
     if (data.asks === "reason") request.reason = $("reason").value || null;  // "": no reason
     if (data.asks === "referral") {
       request.target = $("referred").value || null;
