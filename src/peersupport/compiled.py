@@ -35,6 +35,7 @@ COMPILED_MODULES = (
     "peersupport.engine.policies",
     "peersupport.engine.presence",
     "peersupport.engine.rules",
+    "peersupport.engine.snapshot",
     "peersupport.engine.turnpolicy",
     "peersupport.engine.turns",
     "peersupport.sim.driver",

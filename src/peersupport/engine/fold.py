@@ -13,7 +13,6 @@ event after the end) raise ``ValueError``, which :func:`restore` reports as a
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import MappingProxyType
 from typing import Final
 
 from peersupport.engine import practicefold, queuefold
@@ -21,7 +20,7 @@ from peersupport.engine.events import Event, EventData, EventKind
 from peersupport.engine.floor import Floor
 from peersupport.engine.format import Format, PhaseSpec
 from peersupport.engine.kinds import KINDS
-from peersupport.engine.state import SessionState, SessionStatus
+from peersupport.engine.state import SessionStatus
 from peersupport.values import FACILITATING, Group, Role
 
 __all__ = ["LiveState"]
@@ -35,7 +34,7 @@ _ENDED: Final = SessionStatus.ENDED
 _NAMES: Final = (
     "agreement blocked budget close_notice closing consents ends_at floor format group "
     "interjections listening not_reached overran overtime passes paused_at phase phase_shares "
-    "phase_speaking phase_started present proposals roles shares speaking status time time_up"
+    "phase_speaking phase_started present items roles shares speaking status time time_up"
 )
 _SLOTS: Final = tuple(_NAMES.split())
 
@@ -79,7 +78,7 @@ class LiveState:
         self.closing = False
         self.overran = False
         self.listening: dict[str, None] = {}  # members listening this session
-        self.proposals: dict[str, int] = {}  # agenda items proposed, per member
+        self.items: dict[str, int] = {}  # agenda items proposed, per member
 
     def copy_from(self, other: LiveState) -> None:
         """Take over every attribute of ``other`` (a rebuilt state replaces this one in place)."""
@@ -109,40 +108,6 @@ class LiveState:
             if roles[member] in FACILITATING:
                 return eligible[index + 1 :] + eligible[: index + 1]
         return eligible
-
-    def snapshot(self) -> SessionState:
-        """An immutable :class:`SessionState` of this state."""
-        floor = self.floor
-        ro = MappingProxyType
-        return SessionState(
-            phase=self.phase.id,
-            round=floor.round,
-            status=self.status,
-            present=tuple(self.present),
-            roles=ro(dict(self.roles)),
-            consents=ro(dict(self.consents)),
-            agreement=self.agreement,
-            floor=floor.snapshot(self.offered_to()),
-            phase_started_at=self.phase_started,
-            phase_time_up=self.time_up,
-            paused_at=self.paused_at,
-            time=self.time,
-            shares=ro(dict(self.shares)),
-            passes=ro(dict(self.passes)),
-            speaking_time=ro(dict(self.speaking)),
-            overtime=ro(dict(self.overtime)),
-            not_reached=ro(dict(self.not_reached)),
-            cross_talk_blocked=self.blocked,
-            interjections=self.interjections,
-            phase_shares=ro(dict(self.phase_shares)),
-            phase_speaking_time=ro(dict(self.phase_speaking)),
-            phase_budget=self.budget,
-            ends_at=self.ends_at,
-            time_to_close=self.closing,
-            overran=self.overran,
-            listening=tuple(self.listening),
-            agenda_items=ro(dict(self.proposals)),
-        )
 
     # ------------------------------------------------------------------ the fold
 
@@ -378,7 +343,7 @@ class LiveState:
 
     def _on_item_proposed(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
-        practicefold.proposed(self.phase, member in self.present, self.proposals, member)
+        practicefold.proposed(self.phase, member in self.present, self.items, member)
 
     def _on_time_to_close(self, time: float, member: str | None, data: EventData) -> None:
         if self.ends_at is None or self.closing:

@@ -28,6 +28,7 @@ from peersupport.engine.kinds import KINDS, LOG_VERSION
 from peersupport.engine.restore import describe
 from peersupport.engine.rules import Rule
 from peersupport.engine.schema import check_data
+from peersupport.engine.snapshot import snapshot
 from peersupport.engine.state import Deadline, SessionView
 from peersupport.errors import (
     ActionRejected,
@@ -358,7 +359,7 @@ class Ledger:
         else:
             self._offered = offered
         view = SessionView(
-            live.group, live.format, live.snapshot(), LogView(self.events, len(self.events))
+            live.group, live.format, snapshot(live), LogView(self.events, len(self.events))
         )
         self._pending.append((view, event, offered))
 

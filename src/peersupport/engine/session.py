@@ -29,6 +29,7 @@ from peersupport.engine.ledger import Ledger
 from peersupport.engine.practice import PracticeActions
 from peersupport.engine.restore import check_opening, restore, restore_steps
 from peersupport.engine.safety import SafetyActions
+from peersupport.engine.snapshot import snapshot
 from peersupport.engine.state import SessionState, SessionStatus, SessionView
 from peersupport.engine.timing import TimeActions
 from peersupport.values import Agreement, Group, Role
@@ -149,7 +150,7 @@ class Session(HandActions, PracticeActions, SafetyActions, TimeActions):
         """
         log = list(events)
         for event, live in restore_steps(group, format, log):
-            yield event, SessionView(group, format, live.snapshot(), LogView(log, event.seq + 1))
+            yield event, SessionView(group, format, snapshot(live), LogView(log, event.seq + 1))
 
     @classmethod
     def verify(
@@ -192,7 +193,7 @@ class Session(HandActions, PracticeActions, SafetyActions, TimeActions):
     @property
     def state(self) -> SessionState:
         """An immutable snapshot of the session's state."""
-        return self._live.snapshot()
+        return snapshot(self._live)
 
     @property
     def hook_failures(self) -> list[plugins.HookFailure]:

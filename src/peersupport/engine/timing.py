@@ -10,6 +10,7 @@ from __future__ import annotations
 from peersupport.engine.events import Event
 from peersupport.engine.ledger import Ledger
 from peersupport.engine.schedule import TimePlan, plan
+from peersupport.engine.snapshot import snapshot
 from peersupport.engine.state import Deadline
 
 __all__ = ["TimeActions"]
@@ -60,6 +61,6 @@ class TimeActions:
             now = ledger.now()
             ledger.catch_up(now, inclusive=True)
             live = ledger.live
-            return plan(live.snapshot(), live.format, now)
+            return plan(snapshot(live), live.format, now)
         finally:
             ledger.leave()
