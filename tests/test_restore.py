@@ -160,6 +160,9 @@ class TestExactRestore:
             K.MEETING_OVERRAN,
             K.LISTENING,  # tests/test_practice.py
             K.ITEM_PROPOSED,
+            K.AMENDMENT_PROPOSED,  # tests/test_decisions.py
+            K.AMENDMENT_DECIDED,
+            K.AMENDMENT_WITHDRAWN,
             *queue,
         }
         assert len(queue) == 7

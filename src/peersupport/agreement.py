@@ -14,7 +14,16 @@ import attrs
 
 from peersupport.validate import brief, check_fraction, check_seconds
 
-__all__ = ["DEFAULT_GUIDELINES", "SETTINGS", "Agreement"]
+__all__ = ["DECISIONS", "DEFAULT_GUIDELINES", "SETTINGS", "Agreement"]
+
+DECISIONS = ("consensus", "majority", "two-thirds")
+"""How a group decides on an amendment of its agreement (the agreement's ``decision``):
+
+* ``consensus``: everyone present who takes part has a say, and nobody objects
+  (standing aside is allowed);
+* ``majority``: more agree than object, of those who voted;
+* ``two-thirds``: at least two thirds of those who voted agree.
+"""
 
 #: Guidelines read aloud when a group does not write its own.
 DEFAULT_GUIDELINES: tuple[str, ...] = (
@@ -66,6 +75,13 @@ def _guidelines(value: Iterable[str]) -> tuple[str, ...]:
 _MAX_SIZE = 1_000
 
 
+def _decision(_inst: object, _attr: attrs.Attribute[Any], value: str) -> None:
+    if value not in DECISIONS:
+        raise ValueError(
+            f"agreement decision must be one of {', '.join(DECISIONS)}, got {brief(value)}"
+        )
+
+
 def _size(_inst: object, _attr: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and (
         isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= _MAX_SIZE
@@ -108,6 +124,9 @@ class Agreement:
             takes the floor in that phase (rule ``phase-cap``; a share in progress
             finishes, passes are allowed) and the facilitator moves on. If false
             the budget only tells the facilitator (``phase_time_up``).
+        decision: How the group decides on an amendment proposed in a session
+            (:data:`DECISIONS`: ``consensus``, ``majority`` or ``two-thirds``; see
+            :meth:`~peersupport.Session.propose_amendment`).
         size_guidance: How many people the group aims to be at most (e.g. 12 for a
             DBSA-style group): when one more arrives, the engine records a
             ``size-guidance`` notice for the facilitator. ``None``: no guidance.
@@ -125,6 +144,7 @@ class Agreement:
     share_the_air: float | None = attrs.field(default=0.4, validator=_fraction_or_none)
     phase_cap: bool = attrs.field(default=False, validator=_flag)
     size_guidance: int | None = attrs.field(default=None, validator=_size)
+    decision: str = attrs.field(default="consensus", validator=_decision)
     guidelines: tuple[str, ...] = attrs.field(default=DEFAULT_GUIDELINES, converter=_guidelines)
     version: int = attrs.field(default=1, validator=_version)
 
@@ -162,13 +182,13 @@ class Agreement:
     def settings(self) -> dict[str, float | bool | None]:
         """The machine-enforced settings (everything but guidelines and version).
 
-        ``phase_cap`` and ``size_guidance`` are left out while they have their
+        ``phase_cap``, ``size_guidance`` and ``decision`` are left out while they have their
         defaults, so agreements (and logs) from before they existed stay as they were.
         """
         return {
             name: getattr(self, name)
             for name in SETTINGS
-            if name not in _LATER or getattr(self, name) is not _LATER[name]
+            if name not in _LATER or getattr(self, name) != _LATER[name]
         }
 
     def canonical(self) -> dict[str, Any]:
@@ -187,6 +207,7 @@ SETTINGS = (
     "share_the_air",
     "phase_cap",
     "size_guidance",
+    "decision",
 )
 #: Settings added later: left out of :meth:`Agreement.settings` at their defaults.
-_LATER = {"phase_cap": False, "size_guidance": None}
+_LATER = {"phase_cap": False, "size_guidance": None, "decision": "consensus"}

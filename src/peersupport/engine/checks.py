@@ -30,10 +30,12 @@ __all__ = [
     "ACTS_FOR_THEMSELF",
     "AGENDA",
     "ALREADY_CONSENTED",
+    "AMENDMENT",
     "CALL_ON_OTHERS",
     "CHART",
     "CHECKS",
     "CLOSED_GROUP",
+    "DECISION",
     "ELIGIBLE",
     "FACILITATORS_PRESENT",
     "FACILITATOR_ONLY_ACTION",
@@ -98,6 +100,8 @@ LISTENING: Final = "listening"
 PHASE_CAP: Final = "phase-cap"
 AGENDA: Final = "agenda"
 SKIP_PHASES: Final = "skip-phases"
+AMENDMENT: Final = "amendment"
+DECISION: Final = "decision"
 
 #: Every check of the engine, by id, with what it refuses.
 CHECKS: Final[Mapping[str, str]] = {
@@ -139,6 +143,10 @@ CHECKS: Final[Mapping[str, str]] = {
     "who takes part",
     SKIP_PHASES: "skipping moves on along the chart past at least one phase, from a phase "
     "that may end",
+    AMENDMENT: "a proposal changes amendable settings to valid values, by someone who takes "
+    "part; it is decided or withdrawn once, while open",
+    DECISION: "a decision counts whole numbers of the people present who take part (all of "
+    "them for consensus); the agreement's decision rule gives the outcome",
 }
 
 _OPEN: Final = SessionStatus.OPEN

@@ -32,7 +32,7 @@ _ENDED: Final = SessionStatus.ENDED
 
 #: Every attribute of a :class:`LiveState`.
 _NAMES: Final = (
-    "agreement blocked budget close_notice closing consents ends_at floor format group "
+    "agreement amendments blocked budget close_notice closing consents ends_at floor format group "
     "interjections listening not_reached overran overtime passes paused_at phase phase_shares "
     "phase_speaking phase_started present items roles shares speaking status time time_up"
 )
@@ -79,6 +79,7 @@ class LiveState:
         self.overran = False
         self.listening: dict[str, None] = {}  # members listening this session
         self.items: dict[str, int] = {}  # agenda items proposed, per member
+        self.amendments: dict[int, tuple[str, EventData]] = {}  # status, changes
 
     def copy_from(self, other: LiveState) -> None:
         """Take over every attribute of ``other`` (a rebuilt state replaces this one in place)."""
@@ -192,7 +193,7 @@ class LiveState:
         self.consents[member] = self.agreement.version
 
     def _on_agreement_amended(self, time: float, member: str | None, data: EventData) -> None:
-        changes = {k: v for k, v in data.items() if k != "version"}
+        changes = {k: v for k, v in data.items() if k not in ("version", "proposal")}
         self.agreement = self.agreement.amend(**changes)
 
     def _on_phase_entered(self, time: float, member: str | None, data: EventData) -> None:
@@ -344,6 +345,15 @@ class LiveState:
     def _on_item_proposed(self, time: float, member: str | None, data: EventData) -> None:
         assert member is not None
         practicefold.proposed(self.phase, member in self.present, self.items, member)
+
+    def _on_amendment_proposed(self, time: float, member: str | None, data: EventData) -> None:
+        practicefold.amendment(self.amendments, data, "proposed")
+
+    def _on_amendment_decided(self, time: float, member: str | None, data: EventData) -> None:
+        practicefold.amendment(self.amendments, data, "decided")
+
+    def _on_amendment_withdrawn(self, time: float, member: str | None, data: EventData) -> None:
+        practicefold.amendment(self.amendments, data, "withdrawn")
 
     def _on_time_to_close(self, time: float, member: str | None, data: EventData) -> None:
         if self.ends_at is None or self.closing:

@@ -130,5 +130,43 @@ MORE: tuple[KindSpec, ...] = (
         "a member proposed an item for the agenda (what it is, is not recorded)",
         moves_deadline=False,
     ),
+    _spec(
+        _K.AMENDMENT_PROPOSED,
+        (_M,),
+        "propose_amendment",
+        None,
+        "a member proposed amending the agreement's settings (numbered in the session; "
+        "the changes proposed, never the discussion)",
+        data={"proposal": Field.COUNT},
+        settings=True,
+        moves_deadline=False,
+    ),
+    _spec(
+        _K.AMENDMENT_DECIDED,
+        (_F,),
+        "decide_amendment",
+        None,
+        "the group decided on a proposal by its decision rule: the facilitator's count of "
+        "who agreed, disagreed and stood aside, and the outcome the rule gives",
+        data={
+            "proposal": Field.COUNT,
+            "agree": Field.COUNT,
+            "disagree": Field.COUNT,
+            "stand_aside": Field.COUNT,
+            "outcome": Field.NAME,
+        },
+        moves_deadline=False,
+        member=Need.NOBODY,
+    ),
+    _spec(
+        _K.AMENDMENT_WITHDRAWN,
+        (_F,),
+        "withdraw_amendment",
+        None,
+        "a facilitator withdrew a proposal before the group decided",
+        data={"proposal": Field.COUNT},
+        moves_deadline=False,
+        member=Need.NOBODY,
+    ),
 )
 """The rows of the kinds after the session's own, in the order of :class:`EventKind`."""

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 from peersupport.engine.kindrows import MORE
 from peersupport.engine.kindspec import (
+    DECISION_OUTCOMES,
     LOG_VERSION,
     POINT_OUTCOMES,
     REASONS,
@@ -28,6 +29,7 @@ from peersupport.engine.kindspec import (
 from peersupport.engine.kindspec import spec as _spec
 
 __all__ = [
+    "DECISION_OUTCOMES",
     "KINDS",
     "K",
     "LOG_VERSION",
@@ -116,8 +118,10 @@ KINDS: Mapping[EventKind, KindSpec] = {
             (_F,),
             "amend_agreement",
             None,
-            "the facilitator amended the agreement's settings to a new version",
+            "the agreement's settings were amended to a new version: by the facilitator, "
+            "or as the group decided on a proposal (its number)",
             data={"version": Field.COUNT},
+            optional={"proposal": Field.COUNT},
             settings=True,
             member=Need.NOBODY,
         ),

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import attrs
 
 __all__ = [
+    "DECISION_OUTCOMES",
     "LOG_VERSION",
     "POINT_OUTCOMES",
     "REASONS",
@@ -38,6 +39,9 @@ REASONS = ("safety", "break", "technical", "other")
 
 REFERRALS = ("crisis-line", "professional", "emergency-services", "peer-worker")
 """The kinds of support a facilitator records referring someone to (``referred``'s ``to``)."""
+
+DECISION_OUTCOMES = ("accepted", "rejected")
+"""How the group decided on a proposed amendment (``amendment_decided``'s ``outcome``)."""
 
 POINT_OUTCOMES = ("resolved", "amendment")
 """How a point of process is closed (``point_resolved``'s ``outcome``): resolved in the
@@ -81,6 +85,9 @@ class EventKind(enum.StrEnum):
     MEETING_OVERRAN = "meeting_overran"
     LISTENING = "listening"
     ITEM_PROPOSED = "item_proposed"
+    AMENDMENT_PROPOSED = "amendment_proposed"
+    AMENDMENT_DECIDED = "amendment_decided"
+    AMENDMENT_WITHDRAWN = "amendment_withdrawn"
 
 
 class Actor(enum.Enum):

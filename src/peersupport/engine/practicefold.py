@@ -12,9 +12,9 @@ from __future__ import annotations
 from peersupport.engine.events import EventData
 from peersupport.engine.floor import Floor
 from peersupport.engine.format import PhaseSpec
-from peersupport.engine.kindspec import REASONS, REFERRALS
+from peersupport.engine.kindspec import DECISION_OUTCOMES, REASONS, REFERRALS
 
-__all__ = ["budget", "listening", "proposed", "reason", "referral"]
+__all__ = ["amendment", "budget", "listening", "proposed", "reason", "referral"]
 
 
 def listening(floor: Floor, listeners: dict[str, None], member: str) -> None:
@@ -61,3 +61,29 @@ def proposed(phase: PhaseSpec, present: bool, proposals: dict[str, int], member:
     if not phase.agenda or not present:
         raise ValueError(f"{member} cannot propose an agenda item in {phase.id}")
     proposals[member] = proposals.get(member, 0) + 1
+
+
+def amendment(amendments: dict[int, tuple[str, EventData]], data: EventData, step: str) -> None:
+    """A proposal to amend the agreement is made, decided or withdrawn (``step``).
+
+    Proposals are numbered from 1 in the order made; each is decided or withdrawn
+    once, while open. ``amendments`` maps each number to its status (``open``,
+    ``accepted``, ``rejected``, ``withdrawn``) and the changes proposed.
+    """
+    number = data["proposal"]
+    assert isinstance(number, int)
+    if step == "proposed":
+        if number != len(amendments) + 1:
+            raise ValueError(
+                f"proposal {number} is out of order: the next is {len(amendments) + 1}"
+            )
+        changes = {k: v for k, v in data.items() if k != "proposal"}
+        amendments[number] = ("open", EventData(changes))
+        return
+    status, changes = amendments.get(number, ("unknown", EventData()))
+    if status != "open":
+        raise ValueError(f"proposal {number} is not open ({status})")
+    outcome = data["outcome"] if step == "decided" else "withdrawn"
+    if step == "decided" and outcome not in DECISION_OUTCOMES:
+        raise ValueError(f"a decision is {' or '.join(DECISION_OUTCOMES)}")
+    amendments[number] = (str(outcome), changes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from peersupport.agreement import DECISIONS
 from peersupport.engine.kinds import KINDS, Actor, DataValue, EventKind, Field, KindSpec, Need
 from peersupport.validate import (
     brief,
@@ -98,6 +99,10 @@ def _setting(name: str, value: Any, what: str) -> DataValue:
         return None
     if name == "size_guidance":
         return check_count(value, what)
+    if name == "decision":
+        if value not in DECISIONS:
+            raise ValueError(f"{what} must be one of {', '.join(DECISIONS)}, got {brief(value)}")
+        return str(value)
     if name == "share_the_air":
         return check_fraction(value, what)
     return check_seconds(value, what)

@@ -20,6 +20,7 @@ from peersupport import plugins
 from peersupport.clock import Clock, ManualClock, SystemClock
 from peersupport.deprecation import Renamed
 from peersupport.engine import facilitation, presence, turns, verify
+from peersupport.engine.decisions import DecisionActions
 from peersupport.engine.events import Event, LogView
 from peersupport.engine.floor import Floor
 from peersupport.engine.fold import LiveState
@@ -37,7 +38,7 @@ from peersupport.values import Agreement, Group, Role
 __all__ = ["Session"]
 
 
-class Session(HandActions, PracticeActions, SafetyActions, TimeActions):
+class Session(DecisionActions, HandActions, PracticeActions, SafetyActions, TimeActions):
     """One group session run by its format's protocol.
 
     A session has one owner at a time: call its actions from one thread (or one
@@ -368,10 +369,12 @@ class Session(HandActions, PracticeActions, SafetyActions, TimeActions):
         return facilitation.skip(self._ledger, member, by)
 
     def amend_agreement(self, *, by: str, **changes: Any) -> Event:
-        """Amend the agreement's settings mid-session (group conscience).
+        """A facilitator amends the agreement's settings mid-session.
 
         Everyone must consent to the new version before taking the floor again.
-        Guidelines are amended between sessions with :meth:`Group.with_agreement`.
+        Where the group decides, a member proposes and the group decides by its
+        rule (:meth:`propose_amendment`, :meth:`decide_amendment`). Guidelines are
+        amended between sessions with :meth:`Group.with_agreement`.
 
         Raises:
             ValueError: If a change is not an amendable setting or is invalid.

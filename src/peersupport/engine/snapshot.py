@@ -47,4 +47,5 @@ def snapshot(live: LiveState) -> SessionState:
         overran=live.overran,
         listening=tuple(live.listening),
         agenda_items=ro(dict(live.items)),
+        amendments=ro({n: status for n, (status, _changes) in live.amendments.items()}),
     )

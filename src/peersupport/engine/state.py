@@ -84,6 +84,8 @@ class SessionState:
         overran: Whether the meeting ran past its scheduled end.
         listening: Members listening this session, in the order they began.
         agenda_items: Agenda items proposed, per member (what they are is not recorded).
+        amendments: Each proposal to amend the agreement made in the session, by its
+            number, with its status: ``open``, ``accepted``, ``rejected`` or ``withdrawn``.
     """
 
     phase: str
@@ -113,6 +115,7 @@ class SessionState:
     overran: bool = False
     listening: tuple[str, ...] = ()
     agenda_items: Mapping[str, int] = attrs.field(factory=dict)
+    amendments: Mapping[int, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen

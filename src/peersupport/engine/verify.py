@@ -51,6 +51,17 @@ class Actions(Protocol):
     def skip_to(self, to: str, *, by: str) -> Event:
         """Skip to a later phase."""
 
+    def propose_amendment(self, member: str, *, by: str | None = ..., **changes: Any) -> Event:
+        """Propose an amendment."""
+
+    def decide_amendment(
+        self, proposal: int, *, by: str, agree: int, disagree: int = ..., stand_aside: int = ...
+    ) -> Event:
+        """Record a decision."""
+
+    def withdraw_amendment(self, proposal: int, *, by: str) -> Event:
+        """Withdraw a proposal."""
+
 
 def _automatic(event: Event) -> bool:
     return event.kind is _K.ROUND_STARTED and event.actor is None
@@ -72,8 +83,17 @@ def _perform(session: Actions, e: Event, line: int) -> None:
     elif e.kind in (_K.PHASE_ENTERED, _K.ROUND_STARTED):
         session.advance(by=actor, to=str(e.data["phase"]))
     elif e.kind is _K.AGREEMENT_AMENDED:
-        changes = {k: v for k, v in e.data.items() if k != "version"}
+        changes = {k: v for k, v in e.data.items() if k not in ("version", "proposal")}
         session.amend_agreement(by=actor, **changes)
+    elif e.kind is _K.AMENDMENT_PROPOSED:
+        changes = {k: v for k, v in e.data.items() if k != "proposal"}
+        assert member is not None
+        session.propose_amendment(member, by=None if actor == member else actor, **changes)
+    elif e.kind is _K.AMENDMENT_DECIDED:
+        counts = {k: e.data[k] for k in ("agree", "disagree", "stand_aside")}
+        session.decide_amendment(e.data["proposal"], by=actor, **counts)  # type: ignore[arg-type]
+    elif e.kind is _K.AMENDMENT_WITHDRAWN:
+        session.withdraw_amendment(e.data["proposal"], by=actor)  # type: ignore[arg-type]
     elif e.kind is _K.HAND_MOVED:  # the actions that take a value from the data
         getattr(session, action)(member, e.data["position"], by=actor)
     elif e.kind is _K.POINT_RESOLVED:

@@ -1,0 +1,248 @@
+"""The group owns its agreement: proposals, decisions by the group's rule, withdrawals."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import peersupport as ps
+from people import EVERYONE, T0, make_group
+
+CIRCLE = ps.formats.get("sharing-circle")
+K = ps.EventKind
+#: Present and taking part in the test group: dee, al, bo, cy, nu (ob observes).
+TAKING_PART = 5
+
+
+def opened(decision: str = "consensus") -> tuple[ps.Session, ps.ManualClock]:
+    clock = ps.ManualClock(T0)
+    group = make_group(ps.Agreement(share_limit=300.0, warn_at=240.0, decision=decision))
+    session = ps.Session(group, CIRCLE, clock=clock)
+    for person in EVERYONE:
+        session.arrive(person)
+        session.consent(person)
+    return session, clock
+
+
+def refused(session: ps.Session, action, rule: str) -> ps.ActionRejected:
+    before, length = session.state, len(session.events)
+    with pytest.raises(ps.ActionRejected) as caught:
+        action()
+    assert caught.value.rule == rule
+    assert (session.state, len(session.events)) == (before, length)
+    return caught.value
+
+
+def same_again(session: ps.Session) -> None:
+    assert ps.Session.restore(session.group, session.format, session.events).state == session.state
+    assert ps.Session.verify(session.group, session.format, session.events).state == session.state
+
+
+class TestConsensus:
+    def test_a_member_proposes_and_the_group_agrees(self):
+        s, _clock = opened()
+        proposed = s.propose_amendment("al", share_limit=120.0, warn_at=90.0)
+        assert (proposed.member, dict(proposed.data)) == (
+            "al",
+            {"proposal": 1, "share_limit": 120.0, "warn_at": 90.0},
+        )
+        assert s.state.amendments == {1: "open"}
+        decided = s.decide_amendment(1, by="dee", agree=4, stand_aside=1)
+        assert decided.member is None  # who agreed is never recorded: the counts are
+        assert dict(decided.data) == {
+            "proposal": 1,
+            "agree": 4,
+            "disagree": 0,
+            "stand_aside": 1,
+            "outcome": "accepted",
+        }
+        amended = s.events[-1]
+        assert (amended.kind, dict(amended.data)) == (
+            K.AGREEMENT_AMENDED,
+            {"version": 2, "share_limit": 120.0, "warn_at": 90.0, "proposal": 1},
+        )
+        assert (s.agreement.version, s.agreement.share_limit) == (2, 120.0)
+        assert s.state.amendments == {1: "accepted"}
+        s.advance(by="dee")
+        refused(s, lambda: s.start_share("al"), "consent")  # everyone consents to v2 first
+        s.consent("al")
+        s.start_share("al")
+        same_again(s)
+
+    def test_one_disagreement_rejects_it(self):
+        s, _clock = opened()
+        s.propose_amendment("bo", cross_talk=True)
+        decided = s.decide_amendment(1, by="dee", agree=4, disagree=1)
+        assert decided.data["outcome"] == "rejected"
+        assert s.events[-1] is decided
+        assert (s.agreement.version, s.agreement.cross_talk) == (1, False)
+        same_again(s)
+
+    def test_consensus_counts_everyone_present_who_takes_part(self):
+        s, _clock = opened()
+        s.propose_amendment("bo", cross_talk=True)
+        error = refused(s, lambda: s.decide_amendment(1, by="dee", agree=4), "decision")
+        assert "4 counted but 5 present take part" in str(error)
+        s.leave("cy")  # who left has no say
+        assert s.decide_amendment(1, by="dee", agree=4).data["outcome"] == "accepted"
+
+
+class TestVotes:
+    @pytest.mark.parametrize(
+        ("rule", "agree", "disagree", "aside", "outcome"),
+        [
+            ("majority", 3, 2, 0, "accepted"),
+            ("majority", 2, 2, 1, "rejected"),
+            ("majority", 1, 0, 4, "accepted"),  # of those who voted
+            ("two-thirds", 2, 1, 2, "accepted"),
+            ("two-thirds", 3, 2, 0, "rejected"),
+            ("two-thirds", 0, 0, 5, "rejected"),
+        ],
+    )
+    def test_the_agreements_rule_decides(self, rule, agree, disagree, aside, outcome):
+        s, _clock = opened(rule)
+        s.propose_amendment("al", may_pass=False)
+        decided = s.decide_amendment(1, by="dee", agree=agree, disagree=disagree, stand_aside=aside)
+        assert decided.data["outcome"] == outcome
+        assert s.agreement.may_pass is (outcome != "accepted")
+        same_again(s)
+
+    @pytest.mark.parametrize(
+        "counts",
+        [
+            {"agree": 6},
+            {"agree": 3, "disagree": 3},
+            {"agree": -1},
+            {"agree": True},
+            {"agree": 2.0},
+            {"agree": "3"},
+        ],
+    )
+    def test_a_count_is_of_whole_numbers_of_those_present(self, counts):
+        s, _clock = opened("majority")
+        s.propose_amendment("al", may_pass=False)
+        refused(s, lambda: s.decide_amendment(1, by="dee", **counts), "decision")
+
+    def test_the_group_changes_how_it_decides(self):
+        s, _clock = opened()
+        s.propose_amendment("cy", decision="majority")
+        s.decide_amendment(1, by="dee", agree=5)
+        assert s.agreement.decision == "majority"
+        s.propose_amendment("al", cross_talk=True)
+        assert s.decide_amendment(2, by="dee", agree=3, disagree=2).data["outcome"] == "accepted"
+        same_again(s)
+
+
+class TestProposals:
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({}, "got none"),
+            ({"guidelines": ("Be kind.",)}, "got guidelines"),
+            ({"version": 7}, "got version"),
+            ({"warn_at": 400.0}, "must come before the share limit"),
+            ({"share_limit": -5}, "share_limit"),
+            ({"decision": "whoever shouts"}, "decision must be one of"),
+        ],
+    )
+    def test_what_a_proposal_may_change(self, changes, message):
+        s, _clock = opened()
+        error = refused(s, lambda: s.propose_amendment("al", **changes), "amendment")
+        assert message in str(error)
+
+    def test_who_proposes(self):
+        s, _clock = opened()
+        refused(s, lambda: s.propose_amendment("ob", hard_cap=True), "amendment")  # observes
+        refused(s, lambda: s.propose_amendment("al", by="bo", hard_cap=True), "acts-for-themself")
+        proposed = s.propose_amendment("nu", by="dee", hard_cap=True)  # recorded for them
+        assert (proposed.actor, proposed.member) == ("dee", "nu")
+        s.leave("cy")
+        refused(s, lambda: s.propose_amendment("cy", hard_cap=True), "present")
+
+    def test_a_facilitator_withdraws_a_proposal(self):
+        s, _clock = opened()
+        s.propose_amendment("al", hard_cap=True)
+        refused(s, lambda: s.withdraw_amendment(1, by="al"), "facilitator-only-action")
+        s.withdraw_amendment(1, by="dee")
+        assert s.state.amendments == {1: "withdrawn"}
+        refused(s, lambda: s.decide_amendment(1, by="dee", agree=5), "amendment")
+        refused(s, lambda: s.withdraw_amendment(1, by="dee"), "amendment")
+        refused(s, lambda: s.decide_amendment(2, by="dee", agree=5), "amendment")
+        same_again(s)
+
+    def test_a_proposal_that_no_longer_fits_is_withdrawn(self):
+        s, _clock = opened()
+        s.propose_amendment("al", warn_at=200.0)
+        s.propose_amendment("bo", share_limit=180.0, warn_at=150.0)
+        s.decide_amendment(2, by="dee", agree=5)  # the limit is now 180 s
+        error = refused(s, lambda: s.decide_amendment(1, by="dee", agree=5), "amendment")
+        assert "must come before the share limit" in str(error)
+        s.withdraw_amendment(1, by="dee")
+        assert s.state.amendments == {1: "withdrawn", 2: "accepted"}
+
+    def test_a_point_of_process_leads_to_a_proposal(self):
+        s, _clock = opened()
+        s.advance(by="dee")
+        s.raise_point("cy")
+        s.acknowledge_point("cy", by="dee")
+        s.resolve_point("cy", by="dee", outcome="amendment")
+        s.propose_amendment("cy", share_limit=200.0, warn_at=170.0)
+        s.decide_amendment(1, by="dee", agree=5)
+        assert s.agreement.share_limit == 200.0
+        same_again(s)
+
+    def test_a_forged_decision_does_not_restore_or_verify(self):
+        s, _clock = opened()
+        s.propose_amendment("al", hard_cap=True)
+        s.decide_amendment(1, by="dee", agree=4, disagree=1)
+        events = list(s.events)
+        events[-1] = events[-1].evolve(data={**events[-1].data, "outcome": "accepted"})
+        ps.Session.restore(s.group, s.format, events)  # a fold does not judge a count
+        with pytest.raises(ps.LogError, match="re-enactment recorded"):
+            ps.Session.verify(s.group, s.format, events)
+        events[-1] = events[-1].evolve(data={**events[-1].data, "proposal": 9})
+        with pytest.raises(ps.LogError, match="proposal 9 is not open"):
+            ps.Session.restore(s.group, s.format, events)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rule=st.sampled_from(ps.agreement.DECISIONS),
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["propose", "decide", "withdraw", "leave", "arrive", "consent"]),
+            st.sampled_from(EVERYONE),
+            st.integers(min_value=1, max_value=4),
+            st.tuples(*[st.integers(min_value=0, max_value=4)] * 3),
+        ),
+        max_size=30,
+    ),
+)
+def test_any_mix_of_proposals_restores_and_verifies(rule, steps):
+    """Proposals, decisions and withdrawals: each refused or recorded; the log re-enacts."""
+    s, _clock = opened(rule)
+    limits = [60.0, 120.0, 180.0, 240.0]
+    for action, person, number, (agree, disagree, aside) in steps:
+        try:
+            if action == "propose":
+                s.propose_amendment(
+                    person, share_limit=limits[number - 1] + 60, warn_at=limits[number - 1]
+                )
+            elif action == "decide":
+                s.decide_amendment(
+                    number, by="dee", agree=agree, disagree=disagree, stand_aside=aside
+                )
+            elif action == "withdraw":
+                s.withdraw_amendment(number, by="dee")
+            elif action == "leave":
+                s.leave(person)
+            elif action == "arrive":
+                s.arrive(person)
+            else:
+                s.consent(person)
+        except ps.ActionRejected:
+            pass
+    accepted = [n for n, status in s.state.amendments.items() if status == "accepted"]
+    assert s.agreement.version == 1 + len(accepted)
+    same_again(s)
