@@ -2,7 +2,9 @@
 
 A session's log records one meeting. A group also has facts of its own,
 between and across its meetings: a member offers to be a buddy, a newcomer
-asks for one, two members are paired, a pairing ends. Each is a
+asks for one, two members are paired, a pairing ends; the agreement gets a new
+version (amended between sessions, or adopted from a session), or a session's
+amendment could not be adopted. Each is a
 :class:`GroupEvent`, kept per group in the store as one append-only log
 (:meth:`~peersupport.store.Store.group_events`,
 :meth:`~peersupport.store.Store.append_group_events`): numbered from 0, in time
@@ -27,6 +29,7 @@ from peersupport.errors import LogError
 from peersupport.validate import brief, check_code, check_count, check_id, check_time
 
 __all__ = [
+    "DECIDED_BY",
     "END_REASONS",
     "GROUP_KINDS",
     "GroupEvent",
@@ -50,6 +53,9 @@ class GroupEventKind(enum.StrEnum):
     REQUEST_WITHDRAWN = "request_withdrawn"
     PAIRED = "paired"
     PAIRING_ENDED = "pairing_ended"
+    AGREEMENT_AMENDED = "agreement_amended"
+    AGREEMENT_ADOPTED = "agreement_adopted"
+    AMENDMENT_NOT_ADOPTED = "amendment_not_adopted"
 
 
 def _capacity(value: Any, what: str) -> int:
@@ -73,6 +79,22 @@ def _reason(value: Any, what: str) -> str:
     return str(value)
 
 
+#: How an agreement version was decided: by the group's rule, or by a facilitator.
+DECIDED_BY = ("consensus", "majority", "two-thirds", "facilitator")
+
+
+def _decided(value: Any, what: str) -> str:
+    if value not in DECIDED_BY:
+        raise ValueError(f"{what} must be one of {', '.join(DECIDED_BY)}, got {brief(value)}")
+    return str(value)
+
+
+def _version(value: Any, what: str) -> int:
+    if check_count(value, what) < 1:
+        raise ValueError(f"{what} must be a version from 1, got {brief(value)}")
+    return int(value)
+
+
 def _how(value: Any, what: str) -> str:
     if value not in ("pairing-rule", "facilitator"):
         raise ValueError(f"{what} must be 'pairing-rule' or 'facilitator', got {brief(value)}")
@@ -89,6 +111,14 @@ GROUP_KINDS: dict[GroupEventKind, dict[str, Check]] = {
     GroupEventKind.REQUEST_WITHDRAWN: {},
     GroupEventKind.PAIRED: {"buddy": check_id, "how": _how},
     GroupEventKind.PAIRING_ENDED: {"buddy": check_id, "reason": _reason},
+    # The agreement's versions, one line for the group (``member``: who proposed it).
+    GroupEventKind.AGREEMENT_AMENDED: {"version": _version, "how": _decided},
+    GroupEventKind.AGREEMENT_ADOPTED: {"version": _version, "how": _decided, "session": check_id},
+    GroupEventKind.AMENDMENT_NOT_ADOPTED: {
+        "version": _version,
+        "session": check_id,
+        "newest": _version,
+    },
 }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from peersupport.store.agreements import AgreementVersion
 from peersupport.store.base import Store
 from peersupport.store.jsonl import Cut, Recovery, recover_jsonl
 from peersupport.store.rows import SCHEMA_VERSION, GroupRecord, SessionRecord
@@ -28,6 +29,7 @@ from peersupport.store.sqlite import SqliteStore
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AgreementVersion",
     "Cut",
     "GroupRecord",
     "Recovery",

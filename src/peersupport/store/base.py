@@ -17,7 +17,6 @@ nothing written. The events' primary key ``(session_id, seq)`` backs this up.
 from __future__ import annotations
 
 import abc
-import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -31,6 +30,7 @@ from peersupport.engine.log import dumps, load
 from peersupport.engine.restore import restore
 from peersupport.engine.session import Session
 from peersupport.errors import LogError, StoreConflict, StoreError
+from peersupport.store.agreements import Agreements
 from peersupport.store.feedback import Feedback
 from peersupport.store.groupevents import GroupLogs
 from peersupport.store.rows import (
@@ -47,6 +47,8 @@ from peersupport.store.rows import (
     encode,
     event_row,
     group_record,
+    insert_group,
+    newest_group,
     session_record,
 )
 from peersupport.validate import check_id
@@ -55,12 +57,14 @@ from peersupport.values import Group
 __all__ = ["Store"]
 
 
-class Store(GroupLogs, Feedback, abc.ABC):
+class Store(GroupLogs, Feedback, Agreements, abc.ABC):
     """A durable, append-only store of groups, sessions and their events.
 
     It also keeps each group's log of group events (buddy offers and pairings:
-    :meth:`group_events`, :meth:`append_group_events`) and the anonymous
-    feedback on sessions (:meth:`give_feedback`, :meth:`feedback`).
+    :meth:`group_events`, :meth:`append_group_events`), the line of its agreement
+    versions (:meth:`amend_agreement`, :meth:`agreement_history`; a session's accepted
+    amendment is adopted as it is appended) and the anonymous feedback on sessions
+    (:meth:`give_feedback`, :meth:`feedback`).
 
     Every method runs in one transaction of its own: it writes all or nothing.
     Nothing a member said is ever stored: events carry ids, kinds, codes and
@@ -125,25 +129,11 @@ class Store(GroupLogs, Feedback, abc.ABC):
         body = encode(group_to_dict(group))
         try:
             with self.transaction() as run:
-                rows = run(
-                    f"{GROUP_SELECT} WHERE group_id = :gid ORDER BY version DESC LIMIT 1",
-                    {"gid": group_id},
-                ).fetchall()
-                if rows and rows[0][3] == body:
-                    return group_record(rows[0])
-                version = int(rows[0][1]) + 1 if rows else 1
-                saved = time.time()
-                run(
-                    "INSERT INTO ps_groups (group_id, version, fingerprint, body, saved_at) "
-                    "VALUES (:gid, :v, :fp, :body, :at)",
-                    {
-                        "gid": group_id,
-                        "v": version,
-                        "fp": group.fingerprint,
-                        "body": body,
-                        "at": saved,
-                    },
-                )
+                newest = newest_group(run, group_id)
+                if newest is not None and newest[3] == body:
+                    return group_record(newest)
+                version = int(newest[1]) + 1 if newest is not None else 1
+                saved = insert_group(run, group_id, version, body, group.fingerprint)
         except Duplicate:
             raise StoreConflict(group_id, version - 1, None, log="group") from None
         return GroupRecord(group_id, version, group, saved)
@@ -251,7 +241,8 @@ class Store(GroupLogs, Feedback, abc.ABC):
             return expected
         with self.transaction() as run:
             rows = run(
-                "SELECT length, ended FROM ps_sessions WHERE session_id = :sid", {"sid": session_id}
+                "SELECT length, ended, group_id FROM ps_sessions WHERE session_id = :sid",
+                {"sid": session_id},
             ).fetchall()
             if not rows:
                 raise StoreError(f"session {session_id!r} is not in the store")
@@ -282,6 +273,7 @@ class Store(GroupLogs, Feedback, abc.ABC):
                 self._insert(run, session_id, events)
             except Duplicate:
                 raise StoreConflict(session_id, expected, None) from None
+            self._adopt(run, session_id, str(rows[0][2]), events)  # the group's agreement line
         return new_length
 
     def _insert(self, run: Run, session_id: str, events: Sequence[Event]) -> None:

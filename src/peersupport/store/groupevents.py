@@ -17,7 +17,26 @@ from peersupport.errors import LogError, StoreConflict, StoreError
 from peersupport.grouplog import GroupEvent, check_group_log, group_event_from_dict
 from peersupport.store.rows import Duplicate, GroupRecord, Run, encode
 
-__all__ = ["GroupLogs"]
+__all__ = ["GroupLogs", "insert_group_event", "log_end"]
+
+
+def log_end(run: Run, group_id: str) -> tuple[int, float]:
+    """The length of a group's log and the time of its last event (``-inf`` if empty)."""
+    rows = run(
+        "SELECT seq, time FROM ps_group_events WHERE group_id = :gid ORDER BY seq DESC LIMIT 1",
+        {"gid": group_id},
+    ).fetchall()
+    return (int(rows[0][0]) + 1, float(rows[0][1])) if rows else (0, -float("inf"))
+
+
+def insert_group_event(run: Run, group_id: str, event: GroupEvent) -> None:
+    """Insert ``event`` into the group's log (its number checked by the primary key)."""
+    row = event.to_dict()
+    run(
+        "INSERT INTO ps_group_events (group_id, seq, time, kind, actor, member, data) "
+        "VALUES (:gid, :seq, :time, :kind, :actor, :member, :data)",
+        {**row, "gid": group_id, "data": encode(row["data"])},
+    )
 
 
 class GroupLogs(abc.ABC):
@@ -82,25 +101,15 @@ class GroupLogs(abc.ABC):
             return expected
         try:
             with self.transaction() as run:
-                rows = run(
-                    "SELECT seq, time FROM ps_group_events WHERE group_id = :gid "
-                    "ORDER BY seq DESC LIMIT 1",
-                    {"gid": group_id},
-                ).fetchall()
-                length = int(rows[0][0]) + 1 if rows else 0
+                length, last = log_end(run, group_id)
                 if length != expected:
                     raise StoreConflict(group_id, expected, length, log="group log")
                 try:
-                    check_group_log(events, expected, float(rows[0][1]) if rows else -float("inf"))
+                    check_group_log(events, expected, last)
                 except ValueError as exc:
                     raise StoreError(f"group {group_id!r}: {exc}") from None
                 for event in events:
-                    row = event.to_dict()
-                    run(
-                        "INSERT INTO ps_group_events (group_id, seq, time, kind, actor, member, "
-                        "data) VALUES (:gid, :seq, :time, :kind, :actor, :member, :data)",
-                        {**row, "gid": group_id, "data": encode(row["data"])},
-                    )
+                    insert_group_event(run, group_id, event)
         except Duplicate:
             raise StoreConflict(group_id, expected, None, log="group log") from None
         return expected + len(events)

@@ -8,6 +8,7 @@ holds it once for both back ends.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
@@ -20,6 +21,8 @@ from peersupport.errors import LogError, StoreError
 from peersupport.values import Group
 
 __all__ = [
+    "insert_group",
+    "newest_group",
     "GROUP_SELECT",
     "SCHEMA",
     "SCHEMA_VERSION",
@@ -212,3 +215,22 @@ def decode_events(rows: Sequence[Sequence[Any]], start: int) -> Iterator[Event]:
         check_next(event, index, previous, index + 1)
         previous = event.time
         yield event
+
+
+def insert_group(run: Run, group_id: str, version: int, body: str, fingerprint: str) -> float:
+    """Insert version ``version`` of a group (its group file's JSON ``body``); return when."""
+    saved = time.time()
+    run(
+        "INSERT INTO ps_groups (group_id, version, fingerprint, body, saved_at) "
+        "VALUES (:gid, :v, :fp, :body, :at)",
+        {"gid": group_id, "v": version, "fp": fingerprint, "body": body, "at": saved},
+    )
+    return saved
+
+
+def newest_group(run: Run, group_id: str) -> Sequence[Any] | None:
+    """The ``ps_groups`` row of the group's newest version, or ``None``."""
+    rows = run(
+        f"{GROUP_SELECT} WHERE group_id = :gid ORDER BY version DESC LIMIT 1", {"gid": group_id}
+    ).fetchall()
+    return rows[0] if rows else None
