@@ -242,6 +242,17 @@ class TestSkipping:
         error = refused(s, lambda: s.skip_to(to, by="dee"), "skip-phases")
         assert why in str(error)
 
+    def test_what_was_skipped_survives_json_lines_and_the_research_export(self):
+        s, _clock = opened(make_group(), SMART)
+        s.advance(by="dee")
+        s.close_round(by="dee")
+        s.skip_to("working_time", by="dee")
+        loaded = ps.events.loads(ps.events.dumps(s.events))
+        assert loaded[-1].data["skipped"] == ("agenda_setting",)
+        exported = ps.research.research_export([s.events], s.group, key=b"k" * 16)
+        (log,) = exported.sessions
+        assert log[-1].data["skipped"] == ("agenda_setting",)  # phase names, not people
+
     def test_only_a_facilitator_skips(self):
         s, _clock = opened(make_group(), SMART)
         refused(s, lambda: s.skip_to("agenda_setting", by="al"), "facilitator-only-action")

@@ -133,7 +133,7 @@ KINDS: Mapping[EventKind, KindSpec] = {
             "the facilitator moved the session to another phase (with its budget in "
             "force if the meeting's schedule shortened it, and the phases skipped if any)",
             data={"phase": Field.NAME, "from": Field.NAME, "event": Field.NAME},
-            optional={"budget": Field.SECONDS, "skipped": Field.IDS},
+            optional={"budget": Field.SECONDS, "skipped": Field.NAMES},
             member=Need.NOBODY,
         ),
         _spec(

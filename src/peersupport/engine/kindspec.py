@@ -117,6 +117,7 @@ class Field(enum.Enum):
 
     ID = "an id"
     IDS = "a list of ids"
+    NAMES = "a list of names (phases)"
     NAME = "a name (phase, format, role, rule or chart event)"
     FINGERPRINT = "a fingerprint"
     SECONDS = "seconds"

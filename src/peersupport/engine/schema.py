@@ -40,6 +40,12 @@ def _seconds(value: Any, what: str) -> float:
     return value  # type: ignore[no-any-return]
 
 
+def _names(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"{what} must be a list of names, got {brief(value)}")
+    return tuple(check_name(v, f"a name in {what}") for v in value)
+
+
 def _ids(value: Any, what: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
         raise ValueError(f"{what} must be a list of ids, got {brief(value)}")
@@ -81,6 +87,7 @@ def _any(value: Any, what: str) -> DataValue:
 _CHECK: dict[Field, Callable[[Any, str], Any]] = {
     Field.ID: check_id,
     Field.IDS: _ids,
+    Field.NAMES: _names,
     Field.NAME: check_name,
     Field.FINGERPRINT: _fingerprint,
     Field.SECONDS: _seconds,
