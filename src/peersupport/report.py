@@ -21,6 +21,7 @@ from peersupport.engine.format import Format
 from peersupport.engine.kinds import KINDS
 from peersupport.engine.session import Session
 from peersupport.engine.state import SessionState, SessionView
+from peersupport.reportlines import practice_line, queue_line
 from peersupport.values import Group
 
 __all__ = [
@@ -103,12 +104,17 @@ def _describe(group: Group, fmt: Format, e: Event, session: SessionView) -> str:
     if kind is _K.CONSENTED:
         return f"{member} consents to agreement v{data['version']}"
     if kind is _K.AGREEMENT_AMENDED:
-        changes = ", ".join(f"{k}={v}" for k, v in data.items() if k != "version")
-        return f"{who} amends the agreement to v{data['version']} ({changes})"
+        changes = ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("version", "proposal"))
+        how = f"amendment {data['proposal']} is accepted" if "proposal" in data else f"{who} amends"
+        return f"{how}: the agreement is v{data['version']} ({changes})"
     if kind is _K.PHASE_ENTERED:
         phase = session.phase
         rounds = f", round {session.floor.round}" if phase.policy.rounds else ""
-        return f"== {phase.name}{rounds} ({phase.policy.name}) =="
+        skipped = data.get("skipped")
+        past = ""
+        if isinstance(skipped, tuple):
+            past = f"; {who} skips {', '.join(fmt.phases[p].name for p in skipped)}"
+        return f"== {phase.name}{rounds} ({phase.policy.name}{past}) =="
     if kind is _K.ROUND_STARTED:
         by_itself = " (starts by itself)" if data.get("automatic") else ""
         return f"== {session.phase.name}, round {data['round']}{by_itself} =="
@@ -155,31 +161,8 @@ def _describe(group: Group, fmt: Format, e: Event, session: SessionView) -> str:
         return f"{who} ends the session{why}"
     if kind is _K.REFERRED:
         return f"{who} records a referral of {member} to {data['to']}"
-    return _describe_queue(who, member, e) or f"{KINDS[kind].summary} ({_details(group, data)})"
-
-
-def _describe_queue(who: str, member: str, e: Event) -> str | None:
-    """A line for an event of the queue of raised hands or a point of process (else ``None``)."""
-    kind, data = e.kind, e.data
-    by = f" (by {who})" if e.actor != e.member else ""
-    place = data.get("position")
-    number = place + 1 if isinstance(place, int) else None
-    if kind is _K.HAND_RAISED:
-        return f"{member} raises a hand: number {number} in the queue{by}"
-    if kind is _K.HAND_LOWERED:
-        return f"{member}'s hand goes down{by}"
-    if kind is _K.HAND_MOVED:
-        return f"{who} moves {member} to number {number} in the queue"
-    if kind is _K.HANDS_CLEARED:
-        return f"{who} clears the queue"
-    if kind is _K.POINT_RAISED:
-        return f"{member} raises a point of process{by}"
-    if kind is _K.POINT_ACKNOWLEDGED:
-        return f"{who} acknowledges {member}'s point of process"
-    if kind is _K.POINT_RESOLVED:
-        how = "takes it to an amendment" if data["outcome"] == "amendment" else "resolves it"
-        return f"{who} {how}: {member}'s point of process"
-    return None
+    line = queue_line(who, member, e) or practice_line(who, member, e)
+    return line or f"{KINDS[kind].summary} ({_details(group, data)})"
 
 
 def _details(group: Group, data: Mapping[str, object]) -> str:
