@@ -246,3 +246,20 @@ def test_any_mix_of_proposals_restores_and_verifies(rule, steps):
     accepted = [n for n, status in s.state.amendments.items() if status == "accepted"]
     assert s.agreement.version == 1 + len(accepted)
     same_again(s)
+
+
+def test_the_timeline_reads_the_decisions():
+    s, _clock = opened()
+    s.propose_amendment("cy", hard_cap=True)
+    s.decide_amendment(1, by="dee", agree=4, stand_aside=1)
+    s.propose_amendment("al", cross_talk=True)
+    s.withdraw_amendment(2, by="dee")
+    s.listen("bo")
+    lines = list(ps.report.timeline(s.group, s.format, s.events))[-5:]
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "Dee records the decision on amendment 1: accepted (4 agree, 0 disagree, 1 aside)",
+        "amendment 1 is accepted: the agreement is v2 (hard_cap=True)",
+        "Al proposes amendment 2: cross_talk=True",
+        "Dee withdraws amendment 2",
+        "Bo listens this session",
+    ]
