@@ -120,3 +120,50 @@ def test_trends_prints_hidden_means_as_dashes_and_writes_csv(db, capsys, tmp_pat
     assert lines[2].split()[:5] == ["s2", "1", "-", "-", "-"]
     assert f"peersupport: wrote {target} (3 rows)" in out
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_agreement_amend_and_history(db, capsys, tmp_path):
+    base = ("agreement", "--store", db, "--group-id", "g")
+    code, out, _ = run(
+        capsys, *base, "amend", "share_limit=120", "warn_at=90", "--proposed-by", "cy",
+        "--how", "consensus",
+    )  # fmt: skip
+    assert (code, out) == (0, "agreement v2 (group version 2)\n")
+    guidelines = tmp_path / "guidelines.txt"
+    guidelines.write_text("Be kind.\n\nSpeak for yourself.\n", encoding="utf-8")
+    assert run(
+        capsys, *base, "amend", "--guidelines", str(guidelines), "--proposed-by", "dee",
+        "--how", "facilitator",
+    )[0] == 0  # fmt: skip
+    code, out, _ = run(capsys, *base, "history")
+    assert out.splitlines() == [
+        "version  group  proposed by  how          session",
+        "v1           1  -            initial      -",
+        "v2           2  cy           consensus    -",
+        "v3           3  dee          facilitator  -",
+    ]
+    with ps.store.SqliteStore(db) as store:
+        agreement = store.group("g").group.agreement
+    assert (agreement.share_limit, agreement.guidelines) == (
+        120,
+        ("Be kind.", "Speak for yourself."),
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("share_limit=abc",), "share_limit must be a number"),
+        (("share_limit",), "a change is SETTING=VALUE"),
+        (("colour=blue",), "unknown agreement setting"),
+        ((), "an amendment changes something"),
+    ],
+)
+def test_agreement_refusals_exit_2_and_store_nothing(db, capsys, argv, message):
+    base = ("agreement", "--store", db, "--group-id", "g", "amend", *argv)
+    code, out, err = run(capsys, *base, "--proposed-by", "cy", "--how", "consensus")
+    assert (code, out) == (2, "")
+    assert message in err
+    assert len(err.splitlines()) == 1
+    with ps.store.SqliteStore(db) as store:
+        assert len(store.group_versions("g")) == 1

@@ -11,13 +11,18 @@ never names:
   fairness (``sim`` extra); ``--csv`` and ``--plot`` as above;
 * ``peersupport buddies``: the buddy pairing (``list``), and its actions
   (``offer``, ``request``, ``withdraw``, ``pair``, ``end``), each recorded in
-  the group's log with ``--by`` as who acted.
+  the group's log with ``--by`` as who acted;
+* ``peersupport agreement``: the line of the group's agreement versions
+  (``history``: who proposed each, how it was decided, in which session), and
+  ``amend SETTING=VALUE ...`` between sessions (``--guidelines FILE``: one
+  guideline a line), with ``--proposed-by`` and ``--how``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +41,7 @@ COMMANDS = {
     "attendance": "attendance per session, the check-in list and group size, from a store",
     "trends": "feedback (k-anonymous) and fairness per session of a group, from a store",
     "buddies": "list a group's buddy pairing, or offer, request, withdraw, pair, end",
+    "agreement": "the line of a group's agreement versions, or amend it between sessions",
 }
 
 
@@ -62,6 +68,18 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
         )
     elif command == "trends":
         _tables(parser)
+    elif command == "agreement":
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        actions.add_parser("history", help="every version: who proposed it, how it was decided")
+        amend = actions.add_parser("amend", help="store the next version (between sessions)")
+        amend.add_argument(
+            "change", nargs="*", metavar="SETTING=VALUE", help="e.g. share_limit=120"
+        )
+        amend.add_argument("--guidelines", type=Path, metavar="FILE", help="one guideline a line")
+        amend.add_argument("--proposed-by", required=True, metavar="ID", help="who proposed it")
+        amend.add_argument(
+            "--how", required=True, help="consensus, majority, two-thirds or facilitator"
+        )
     else:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         actions.add_parser("list", help="offers, who waits, current and past pairings")
@@ -189,6 +207,36 @@ def _buddies(store: Store, args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def _value(text: str) -> Any:
+    """A setting's value from the command line: JSON (``120``, ``true``, ``null``), else text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _agreement(store: Store, args: argparse.Namespace) -> list[str]:
+    if args.action == "amend":
+        changes: dict[str, Any] = {}
+        for change in args.change:
+            name, sep, value = change.partition("=")
+            if not sep:
+                raise PeersupportError(f"{change!r}: a change is SETTING=VALUE")
+            changes[name] = _value(value)
+        if args.guidelines:
+            lines = args.guidelines.read_text(encoding="utf-8").splitlines()
+            changes["guidelines"] = tuple(line.strip() for line in lines if line.strip())
+        record = store.amend_agreement(
+            args.group_id, proposed_by=args.proposed_by, how=args.how, **changes
+        )
+        return [f"agreement v{record.group.agreement.version} (group version {record.version})"]
+    lines = ["version  group  proposed by  how          session"]
+    for v in store.agreement_history(args.group_id):
+        by, session = v.proposed_by or "-", v.session or "-"
+        lines.append(f"v{v.version:<7} {v.group_version:>5}  {by:<11}  {v.how:<11}  {session}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     """Run one of :data:`COMMANDS`; 2 (after one ``peersupport: error:`` line) on bad input."""
     url = str(args.store)
@@ -196,7 +244,12 @@ def run(args: argparse.Namespace) -> int:
         if not url.startswith("postgres") and not Path(url.removeprefix("sqlite:///")).is_file():
             raise PeersupportError(f"no store at {url!r} (a SQLite file or a postgresql:// URL)")
         with open_store(url) as store:
-            act = {"attendance": _attendance, "trends": _trends, "buddies": _buddies}
+            act = {
+                "attendance": _attendance,
+                "trends": _trends,
+                "buddies": _buddies,
+                "agreement": _agreement,
+            }
             lines = act[args.command](store, args)
     except (PeersupportError, ValueError, OSError) as exc:
         print(f"peersupport: error: {exc}", file=sys.stderr)
