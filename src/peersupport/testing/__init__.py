@@ -10,8 +10,10 @@ raised hands queue once each in the declared order and the floor goes to the
 head of the queue (or whoever a facilitator called on, nobody while a point of
 process is pending), refused actions change nothing, accepted ones append
 exactly the events they should, time warnings and hard caps fire exactly when
-due, the log restores to the live state, re-enacts through today's checks and
-round-trips through JSON Lines, and more (see :class:`SessionModel`). The
+due, so do a meeting's time-to-close notice and its overrun (the sessions
+sometimes have a scheduled end, which shortens phase budgets when the meeting
+runs late), the log restores to the live state, re-enacts through today's
+checks and round-trips through JSON Lines, and more (see :class:`SessionModel`). The
 model reads what each phase's turn policy *declares* (its attributes), never
 the policy's name.
 
@@ -28,14 +30,15 @@ A failure names the broken invariant in brackets (``[one-turn-per-round]``,
 ``[one-event-per-action]``, ``[expected-outcome]``, ``[deadlines]``,
 ``[overtime]``, ``[rule-notices]``, ``[passed-not-offered]``,
 ``[offered-may-take]``, ``[someone-offered]``, ``[one-hand-each]``,
-``[queue-order]``, ``[queue-offered]``, ``[restore]``, ``[verify]``,
+``[queue-order]``, ``[queue-offered]``, ``[schedule]``, ``[restore]``, ``[verify]``,
 ``[json-lines]``, ``[event-order]``, ``[model]``...) and shows the shortest
 session hypothesis found, step by step.
 
 The pieces, for your own tests:
 
 * :mod:`~peersupport.testing.strategies`: members, groups, agreements, amendments,
-  actions and action sequences (:func:`check_actions` runs a sequence with every check);
+  meeting schedules (:func:`schedules`), actions and action sequences
+  (:func:`check_actions` runs a sequence with every check);
 * :class:`SessionConformance` and :func:`machine_for`: the state machine;
 * :class:`SessionHarness`: a session and its model side by side, checking each action;
 * :func:`reach`: a session played forward with valid actions to a given phase, round
@@ -76,6 +79,7 @@ from peersupport.testing.strategies import (
     member_ids,
     members,
     roles,
+    schedules,
     waits,
 )
 from peersupport.testing.verdict import ConformanceError, Outcome, Verdict
@@ -105,6 +109,7 @@ __all__ = [
     "members",
     "reach",
     "roles",
+    "schedules",
     "waits",
 ]
 
@@ -167,7 +172,13 @@ def check_format(name: str, *, settings: hypothesis.settings | None = None) -> N
 
 
 def check_actions(
-    group: Group, fmt: Format, actions: Iterable[Action], *, start: float = 0.0
+    group: Group,
+    fmt: Format,
+    actions: Iterable[Action],
+    *,
+    start: float = 0.0,
+    ends_at: float | None = None,
+    close_notice: float | None = None,
 ) -> SessionHarness:
     """Run ``actions`` on a new session of ``group`` and ``fmt``, checking every step.
 
@@ -178,6 +189,8 @@ def check_actions(
         fmt: The format.
         actions: Actions and waits to perform in order.
         start: Time the manual clock starts at.
+        ends_at: The meeting's scheduled end, if it has one (after ``start``).
+        close_notice: Seconds before ``ends_at`` when ``time_to_close`` is due.
 
     Returns:
         The harness, with the session and its model in their final state.
@@ -185,7 +198,7 @@ def check_actions(
     Raises:
         ConformanceError: At the first step that breaks an invariant.
     """
-    harness = SessionHarness(group, fmt, start=start)
+    harness = SessionHarness(group, fmt, start=start, ends_at=ends_at, close_notice=close_notice)
     for action in actions:
         harness.act(action)
         harness.check_model()

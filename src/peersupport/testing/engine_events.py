@@ -5,14 +5,17 @@ data say: the ``opened`` event describes the format, the group and the
 agreement; an automatic ``round_started`` comes exactly when a complete round of
 a roll-over phase meets a turn; time warnings, overtime, hard caps and phase
 budgets fall due exactly once at exactly their moment, never while paused; and
-every share's end records the duration and overtime the model computes.
+every share's end records the duration and overtime the model computes. The
+meeting's schedule (``ends_at`` and ``close_notice`` in ``opened``, budgets in
+force, ``time_to_close`` and ``meeting_overran``, which fall due while paused
+too) is :mod:`~peersupport.testing.meetingtime`.
 """
 
 from __future__ import annotations
 
 from peersupport.engine.state import SessionStatus
 from peersupport.events import LOG_VERSION, Event, EventKind
-from peersupport.testing.notices import NoticeChecks
+from peersupport.testing.meetingtime import MEETING_KINDS, SCHEDULE_KEYS, MeetingTime
 from peersupport.testing.tables import AMENDABLE, DEADLINE_KINDS, SHARE_TIME_LIMIT
 
 __all__ = ["EngineEvents"]
@@ -21,7 +24,7 @@ K = EventKind
 _OPEN = SessionStatus.OPEN
 
 
-class EngineEvents(NoticeChecks):
+class EngineEvents(MeetingTime):
     """The model's fold and checks of the events without an actor."""
 
     def fold_engine_event(self, e: Event, previous: float) -> None:
@@ -42,7 +45,7 @@ class EngineEvents(NoticeChecks):
             raise self.fail("one-event-per-action", e, f"a {kind.value} event without an actor")
 
     def fold_opened(self, e: Event) -> None:
-        """The ``opened`` event says what the session is: format, group, agreement."""
+        """The ``opened`` event says what the session is: format, group, agreement, schedule."""
         if e.seq != 0:
             raise self.fail("event-order", e, "a session opens only once")
         fmt, agreement = self.fmt, self.group.agreement
@@ -55,8 +58,10 @@ class EngineEvents(NoticeChecks):
             "agreement": agreement.version,
             **{name: getattr(agreement, name) for name in AMENDABLE},
         }
-        if e.member is not None or dict(e.data) != expected:
+        found = {k: v for k, v in e.data.items() if k not in SCHEDULE_KEYS}
+        if e.member is not None or found != expected:
             raise self.fail("opened", e, f"the session opened with {expected}")
+        self.check_opened_schedule(e)
         self.phase_start = e.time
         if self.policy.rounds:
             self.new_round(1, [])
@@ -85,6 +90,9 @@ class EngineEvents(NoticeChecks):
     def fold_deadline(self, e: Event, previous: float) -> None:
         """A deadline: a time warning, overtime, a hard cap or the phase's budget."""
         kind, member, data = e.kind, e.member, dict(e.data)
+        if kind in MEETING_KINDS:
+            self.fold_meeting_deadline(e, previous)
+            return
         if self.status is not _OPEN:
             raise self.fail("deadlines", e, f"a deadline fell due while {self.status.value}")
 
@@ -125,8 +133,8 @@ class EngineEvents(NoticeChecks):
                     f"(share from {self.start:g} s, limit {limit:g} s)",
                 )
             self.end_share(e, member, capped=True)
-        else:  # the phase's budget
-            budget = self.spec.budget
+        else:  # the phase's budget (in force)
+            budget = self.budget
             if budget is None or self.time_up or member is not None:
                 raise self.fail("deadlines", e, f"phase time up in {self.phase} ({budget})")
             if e.time != due(self.phase_start + budget):
@@ -136,7 +144,12 @@ class EngineEvents(NoticeChecks):
                     f"phase budget ran out at {e.time:g} s, due {due(self.phase_start + budget):g}",
                 )
             if data != {"phase": self.phase, "budget": budget}:
-                raise self.fail("deadlines", e, f"phase time up of {self.phase} ({budget})")
+                shorter = budget != self.spec.budget  # the schedule shortened it
+                raise self.fail(
+                    "schedule" if shorter else "deadlines",
+                    e,
+                    f"phase time up of {self.phase} records its budget in force ({budget})",
+                )
             self.time_up = True
 
     def end_share(self, e: Event, member: str, *, capped: bool = False) -> None:

@@ -87,6 +87,8 @@ class SessionHarness(Invariants):
         fmt: The format.
         start: Time the clock starts at.
         log: Called with a line for every step (e.g. :func:`hypothesis.note`).
+        ends_at: The meeting's scheduled end (clock time after ``start``), if any.
+        close_notice: Seconds before it when ``time_to_close`` is due (``None``: 300).
 
     Attributes:
         session: The session under test.
@@ -103,14 +105,17 @@ class SessionHarness(Invariants):
         *,
         start: float = 0.0,
         log: Callable[[str], None] = _quiet,
+        ends_at: float | None = None,
+        close_notice: float | None = None,
     ) -> None:
         self.clock = ManualClock(start)
         self.log = log
+        schedule = {"ends_at": ends_at, "close_notice": close_notice}
         try:
-            session = Session(group, fmt, clock=self.clock, hooks=False)
+            session = Session(group, fmt, clock=self.clock, hooks=False, **schedule)
         except Exception as exc:
             raise failure("opening the session", exc) from exc
-        super().__init__(group, fmt, session, SessionModel(group, fmt))
+        super().__init__(group, fmt, session, SessionModel(group, fmt, **schedule))
         self.due_first = True
         self._seen = 0
         self.absorb()

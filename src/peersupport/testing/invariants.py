@@ -22,6 +22,7 @@ from peersupport.engine.state import SessionStatus
 from peersupport.errors import ActionRejected, LogError
 from peersupport.events import EventData, dumps, from_dict, loads
 from peersupport.testing.declared import turn_allowed
+from peersupport.testing.meetingtime import check_time_plan
 from peersupport.testing.model import SessionModel
 from peersupport.testing.verdict import ConformanceError, failure
 from peersupport.values import Group, Role
@@ -52,6 +53,7 @@ class Invariants:
         """Check every invariant (the cheap ones, the restore, the re-enactment, the log)."""
         self.check_readable()
         self.check_model()
+        self.check_time_plan()
         self.check_floor()
         self.check_hands()
         self.check_offers()
@@ -77,8 +79,10 @@ class Invariants:
         """The session's state is the model's, and so is its next deadline.
 
         Raises:
-            ConformanceError: ``model``, naming the first field that differs, or
-                ``deadlines`` if the next deadline differs.
+            ConformanceError: ``model``, naming the first field that differs
+                (``schedule`` for the meeting's time: the budget in force, the
+                scheduled end, the notice given, the overrun), or ``deadlines`` if
+                the next deadline differs.
         """
         model, session = self.model, self.session
         state = session.state
@@ -120,17 +124,28 @@ class Invariants:
             ("points", floor.points, tuple(model.points)),
             ("acknowledged", floor.acknowledged, {m for m, seen in model.points.items() if seen}),
         ]
-        for name, engine, expected in pairs:
-            if engine != expected:
-                raise ConformanceError(
-                    "model", f"the session's {name} is {engine!r}, the model's {expected!r}"
-                )
+        schedule: list[tuple[str, object, object]] = [
+            ("phase_budget", state.phase_budget, model.budget),
+            ("ends_at", state.ends_at, model.ends_at),
+            ("time_to_close", state.time_to_close, model.closing),
+            ("overran", state.overran, model.overran),
+        ]
+        for invariant, checked in (("model", pairs), ("schedule", schedule)):
+            for name, engine, expected in checked:
+                if engine != expected:
+                    raise ConformanceError(
+                        invariant, f"the session's {name} is {engine!r}, the model's {expected!r}"
+                    )
         deadline = session.next_deadline()
         at, due = (None if deadline is None else deadline.at), model.next_deadline()
         if at != due:
             raise ConformanceError(
                 "deadlines", f"the session's next deadline is {deadline}, the model's at {due}"
             )
+
+    def check_time_plan(self) -> None:
+        """``Session.time_plan()`` is the model's (when nothing is due; ``schedule``)."""
+        check_time_plan(self.session, self.model)
 
     def check_floor(self) -> None:
         """At most one floor holder: present, never an observer, not after the end.

@@ -21,13 +21,23 @@ from peersupport.engine.policies import Speakers
 from peersupport.engine.state import SessionStatus
 from peersupport.testing.harness import SessionHarness
 from peersupport.testing.meeting import Meeting, path
-from peersupport.testing.strategies import OUTSIDERS, STEPS, Action, actions, groups
+from peersupport.testing.strategies import (
+    OUTSIDERS,
+    STEPS,
+    Action,
+    actions,
+    groups,
+    schedules,
+)
 from peersupport.values import Group
 
 __all__ = ["SessionMachine", "running"]
 
 #: Offsets from a deadline the clock jumps to: just before, at, just after, well after.
 _OFFSETS = (-60.0, -0.5, 0.0, 0.0, 0.5, 30.0)
+#: Offsets from a meeting's scheduled end the clock moves to: around the default
+#: notice, a minute before, at, after.
+_MEETING_OFFSETS = (-300.5, -300.0, -60.0, -0.5, 0.0, 0.5, 600.0)
 
 
 def running(machine: SessionMachine) -> bool:
@@ -80,9 +90,16 @@ class SessionMachine(RuleBasedStateMachine):
         """Perform one action through the harness (which checks it)."""
         self.h.act(Action(name, member, by, tuple(sorted(options.items()))))
 
-    def start(self, group: Group, start: float) -> None:
-        """Open a new session of ``group`` at ``start`` (a harness and its meeting)."""
-        self.h = SessionHarness(group, self.fmt, start=start, log=note)
+    def start(self, group: Group, start: float, data: st.DataObject) -> None:
+        """Open a new session of ``group`` at ``start`` (a harness and its meeting).
+
+        About half the time the meeting has a scheduled end (see :func:`schedules`).
+        """
+        drawn = data.draw(schedules(self.fmt, start), label="schedule")
+        ends_at, notice = (None, None) if drawn is None else drawn
+        self.h = SessionHarness(
+            group, self.fmt, start=start, log=note, ends_at=ends_at, close_notice=notice
+        )
         self.meeting = Meeting(self.h, self.leads)
 
     def draw_by(self, data: st.DataObject, *, usually: str | None) -> str | None:
@@ -104,7 +121,7 @@ class SessionMachine(RuleBasedStateMachine):
             label="group",
         )
         self.leads = [m.id for m in group.facilitators]
-        self.start(group, start)
+        self.start(group, start, data)
         self.people = [m.id for m in group.members] + list(OUTSIDERS)
         self.anything = actions(group, self.fmt).filter(
             lambda a: a.name != "end" or a.by not in self.leads  # ending is final: keep it rare
@@ -143,7 +160,7 @@ class SessionMachine(RuleBasedStateMachine):
         """After the end, the group meets again: a new session, later the same day."""
         start = self.h.clock.now() + 600.0
         note(f"the group meets again at {start:g}")
-        self.start(self.group, start)
+        self.start(self.group, start, data)
         self.warm_up(data)
 
     # -------------------------------------------------------------- time
@@ -169,13 +186,30 @@ class SessionMachine(RuleBasedStateMachine):
         self.h.set_time(deadline.at + offset, apply=apply)
 
     @precondition(lambda self: running(self) and self.h.model.spec.budget is not None)
-    @rule(before=st.sampled_from([900.0, 600.0, 60.0, 30.0, 0.5, 0.0]), apply=st.booleans())
-    def time_runs_short(self, before: float, apply: bool) -> None:
-        """The clock moves to near the end of the phase's time budget (reserved time, time up)."""
+    @rule(
+        before=st.sampled_from([900.0, 600.0, 60.0, 30.0, 0.5, 0.0]),
+        apply=st.booleans(),
+        in_force=st.booleans(),
+    )
+    def time_runs_short(self, before: float, apply: bool, in_force: bool) -> None:
+        """The clock moves to near the end of the phase's budget (reserved time, time up).
+
+        The budget the format plans, or the one in force (shorter if the meeting runs late).
+        """
         model = self.h.model
-        assert model.spec.budget is not None
-        note(f"{before:g} s before the end of {model.phase}'s budget")
-        self.h.set_time(model.phase_start + model.spec.budget - before, apply=apply)
+        budget = model.budget if in_force else model.spec.budget
+        assert budget is not None
+        note(f"{before:g} s before the end of {model.phase}'s budget of {budget:g} s")
+        self.h.set_time(model.phase_start + budget - before, apply=apply)
+
+    @precondition(lambda self: running(self) and self.h.model.ends_at is not None)
+    @rule(offset=st.sampled_from(_MEETING_OFFSETS), apply=st.booleans())
+    def meeting_runs_late(self, offset: float, apply: bool) -> None:
+        """The clock moves to near the meeting's time-to-close notice or its scheduled end."""
+        model = self.h.model
+        assert model.ends_at is not None
+        note(f"{offset:g} s from the meeting's scheduled end at {model.ends_at:g} s")
+        self.h.set_time(model.ends_at + offset, apply=apply)
 
     # -------------------------------------------------------------- invariants
 
@@ -183,6 +217,11 @@ class SessionMachine(RuleBasedStateMachine):
     def session_matches_model(self) -> None:
         """The session's state (floor, round, counts, timers) is the model's."""
         self.h.check_model()
+
+    @invariant()
+    def the_time_plan_is_the_models(self) -> None:
+        """The time plan (left of the meeting, of the phase, planned after it) is the model's."""
+        self.h.check_time_plan()
 
     @invariant()
     def one_present_participant_holds_the_floor(self) -> None:

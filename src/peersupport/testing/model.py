@@ -18,7 +18,8 @@ never an observer, consent, permissions, timers.
 The pieces: :mod:`~peersupport.testing.modelstate` (the state),
 :mod:`~peersupport.testing.notices` (rule notices),
 :mod:`~peersupport.testing.engine_events` (the opening, roll-overs, deadlines,
-the end of shares), :mod:`~peersupport.testing.queue` (raised hands, points of
+the end of shares), :mod:`~peersupport.testing.meetingtime` (pauses, the
+meeting's schedule), :mod:`~peersupport.testing.queue` (raised hands, points of
 process) and this module (the fold, and the events someone causes).
 :func:`peersupport.testing.expect.expect` predicts from the model's state
 whether an action will be accepted.
@@ -43,7 +44,6 @@ from peersupport.values import Role
 __all__ = ["ConformanceError", "Outcome", "SessionModel", "Verdict"]
 
 K = EventKind
-_OPEN = SessionStatus.OPEN
 _PAUSED = SessionStatus.PAUSED
 _ENDED = SessionStatus.ENDED
 _EMPTY: dict[str, object] = {}
@@ -55,6 +55,8 @@ class SessionModel(QueueFold):
     Args:
         group: The group the session runs with.
         fmt: The session's format (only its declared phase data is read).
+        ends_at: The meeting's scheduled end the session was opened with, if any.
+        close_notice: Its time-to-close notice (``None``: the default, 300 s).
 
     Feed it every event in order with :meth:`apply`; read its idea of the
     state from the attributes; call :meth:`check_settled` after an action's
@@ -220,7 +222,8 @@ class SessionModel(QueueFold):
         if not isinstance(target, str) or target == self.phase:
             raise self.fail("chart", e, f"entered {target} from {self.phase}")
         self._transition_ok(e, target)
-        self._data(e, {"phase": target, "from": self.phase, "event": e.data.get("event")})
+        budget = self.enter_budget(e, target)  # in force: the format's, or the schedule's
+        self._data(e, {"phase": target, "from": self.phase, "event": e.data.get("event"), **budget})
         self.phase = target
         self.entry = e.seq
         self.phase_start = e.time
@@ -373,19 +376,6 @@ class SessionModel(QueueFold):
         if self.spec.cross_talk and self.agreement.cross_talk:
             raise self.fail("no-cross-talk", e, "cross-talk was blocked where it is allowed")
         self.blocked += 1
-
-    def _on_paused(self, e: Event) -> None:
-        self._data(e, _EMPTY)
-        self.status, self.paused_at = _PAUSED, e.time
-
-    def _on_resumed(self, e: Event) -> None:
-        if self.paused_at is None:
-            raise self.fail("session-status", e, "resumed a session that is not paused")
-        self._data(e, _EMPTY)
-        gap = e.time - self.paused_at
-        self.start += gap
-        self.phase_start += gap
-        self.status, self.paused_at = _OPEN, None
 
     def _on_ended(self, e: Event) -> None:
         if e.data.get("phase") != self.phase:

@@ -17,13 +17,14 @@ from peersupport.engine.state import SessionStatus
 from peersupport.events import Event
 from peersupport.testing.declared import Declared, Round, declared_key, place
 from peersupport.testing.declared import offered as offered_by
-from peersupport.testing.tables import share_limits
+from peersupport.testing.tables import DEFAULT_CLOSE_NOTICE, share_limits
 from peersupport.testing.verdict import ConformanceError
 from peersupport.values import Group, Role
 
 __all__ = ["ModelState"]
 
 _OPEN = SessionStatus.OPEN
+_PAUSED = SessionStatus.PAUSED
 
 
 class ModelState:
@@ -32,11 +33,26 @@ class ModelState:
     Args:
         group: The group the session runs with.
         fmt: The session's format (only its declared phase data is read).
+        ends_at: The meeting's scheduled end the session was opened with, if any.
+        close_notice: Its time-to-close notice in seconds (``None``: the default).
     """
 
-    def __init__(self, group: Group, fmt: Format) -> None:
+    def __init__(
+        self,
+        group: Group,
+        fmt: Format,
+        *,
+        ends_at: float | None = None,
+        close_notice: float | None = None,
+    ) -> None:
         self.group = group
         self.fmt = fmt
+        #: The meeting's schedule; the current phase's budget in force; whether the
+        #: time-to-close notice was given and the meeting overran.
+        self.ends_at = ends_at
+        self.close_notice = DEFAULT_CLOSE_NOTICE if close_notice is None else close_notice
+        self.budget = fmt.phases[fmt.initial].budget
+        self.closing = self.overran = False
         #: Each phase's policy declaration, by phase id.
         self.declared = {pid: Declared.of(spec) for pid, spec in fmt.phases.items()}
         self.count = 0
@@ -216,25 +232,30 @@ class ModelState:
         """When the reserved time of the current phase begins, if it has any."""
         if "reserved-time" not in {r.id for r in self.spec.rules}:
             return None
-        reserved, budget = self.agreement.reserved_time, self.spec.budget
+        reserved, budget = self.agreement.reserved_time, self.budget  # the budget in force
         if reserved is None or budget is None:
             return None
         return self.phase_start + max(0.0, budget - reserved)
 
-    def next_deadline(self) -> float | None:
-        """The model's own next deadline while the session is open."""
-        if self.status is not _OPEN:
+    def meeting_due(self) -> float | None:
+        """When the meeting's schedule next falls due (``time_to_close``, then its end), if ever."""
+        if self.ends_at is None or self.overran or self.status not in (_OPEN, _PAUSED):
             return None
-        found: list[float] = []
-        if self.holder is not None:
-            warn, limit, _hard = self.limits()
-            if warn is not None and not self.warned and not self.over:
-                found.append(self.start + warn)
-            if limit is not None and not self.over:
-                found.append(self.start + limit)
-        budget = self.spec.budget
-        if budget is not None and not self.time_up:
-            found.append(self.phase_start + budget)
+        return self.ends_at if self.closing else self.ends_at - self.close_notice
+
+    def next_deadline(self) -> float | None:
+        """The model's own next deadline (while paused: only the meeting's schedule)."""
+        meeting = self.meeting_due()
+        found: list[float] = [] if meeting is None else [meeting]
+        if self.status is _OPEN:
+            if self.holder is not None:
+                warn, limit, _hard = self.limits()
+                if warn is not None and not self.warned and not self.over:
+                    found.append(self.start + warn)
+                if limit is not None and not self.over:
+                    found.append(self.start + limit)
+            if self.budget is not None and not self.time_up:
+                found.append(self.phase_start + self.budget)
         return max(min(found), self.last_time) if found else None
 
     def check_nothing_overdue(self, now: float) -> None:
@@ -249,7 +270,8 @@ class ModelState:
                 "deadlines",
                 f"a deadline at {due:g} s is overdue at {now:g} s after apply_due() "
                 f"(share of {self.holder} from {self.start:g} s, limits {self.limits()}, "
-                f"phase {self.phase} from {self.phase_start:g} s)",
+                f"phase {self.phase} from {self.phase_start:g} s, budget {self.budget}, "
+                f"the meeting's next time at {self.meeting_due()})",
             )
 
     # -------------------------------------------------------------- failures

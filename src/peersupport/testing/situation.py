@@ -168,6 +168,8 @@ def reach(
     present: Sequence[str] | None = None,
     clock: ManualClock | None = None,
     seconds: float = 60.0,
+    ends_at: float | None = None,
+    close_notice: float | None = None,
 ) -> Session:
     """Open a session and play it forward, with valid actions only, to a situation.
 
@@ -201,6 +203,10 @@ def reach(
         clock: The session's clock (default: a new ``ManualClock`` at 0); each share
             moves it on by ``seconds``.
         seconds: How long each share lasts.
+        ends_at: The meeting's scheduled end (on ``clock``), as ``Session(ends_at=...)``:
+            budgets shrink when the meeting runs late, and ``time_to_close`` and
+            ``meeting_overran`` fall due as the shares move the clock on.
+        close_notice: Seconds before ``ends_at`` when ``time_to_close`` is due.
 
     Returns:
         The session, in that situation.
@@ -210,11 +216,12 @@ def reach(
             the action and the engine's reason), the phase cannot be reached
             from the first phase, or nobody is left to take a turn.
         KeyError: If ``fmt`` names no installed format.
-        ValueError: If the group has fewer facilitators than the format needs.
+        ValueError: If the group has fewer facilitators than the format needs, or
+            ``ends_at`` is not after the opening.
     """
     fmt = formats.get(fmt) if isinstance(fmt, str) else fmt
     clock = ManualClock() if clock is None else clock
-    session = Session(group, fmt, clock=clock)
+    session = Session(group, fmt, clock=clock, ends_at=ends_at, close_notice=close_notice)
     driver = _Driver(session, clock, seconds)
     for member in [m.id for m in group.members] if present is None else present:
         driver.act(f"arrive({member!r})", partial(session.arrive, member))

@@ -300,11 +300,18 @@ class SessionConformance(SessionMachine):
         self.act("skip", self.h.session.offered_to(), self.chair())
 
     @precondition(lambda self: running(self) and self.chair() is not None)
-    @rule(seconds=st.sampled_from(STEPS[1:]))
-    def safety_break(self, seconds: float) -> None:
-        """The chair pauses the session for a while and resumes it."""
+    @rule(seconds=st.sampled_from(STEPS[1:]), long=st.booleans())
+    def safety_break(self, seconds: float, long: bool) -> None:
+        """The chair pauses the session for a while and resumes it.
+
+        A ``long`` break runs past the meeting's next scheduled moment (time to
+        close, or its end), if it has one: that falls due while paused.
+        """
         chair = self.chair()
         self.act("pause", by=chair)
+        due = self.h.model.meeting_due()
+        if long and due is not None:
+            seconds = max(seconds, due - self.h.clock.now() + 0.5)
         self.h.wait(seconds)
         self.act("resume", by=chair)
 

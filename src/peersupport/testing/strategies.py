@@ -24,6 +24,7 @@ from peersupport.events import Event
 from peersupport.values import Agreement, Group, Member, Role
 
 __all__ = [
+    "CLOSE_NOTICES",
     "FACILITATOR_ACTIONS",
     "MEMBER_ACTIONS",
     "NAMES",
@@ -31,6 +32,7 @@ __all__ = [
     "OUTCOMES",
     "OUTSIDERS",
     "POSITIONS",
+    "SCHEDULE_FRACTIONS",
     "STEPS",
     "Action",
     "action_sequences",
@@ -42,6 +44,7 @@ __all__ = [
     "members",
     "new_limits",
     "roles",
+    "schedules",
     "waits",
 ]
 
@@ -283,6 +286,32 @@ _AMENDMENTS: st.SearchStrategy[dict[str, Any]] = st.one_of(
 def waits(steps: Sequence[float] = STEPS) -> st.SearchStrategy[Action]:
     """Waits on the manual clock by one of ``steps`` seconds."""
     return st.sampled_from(tuple(steps)).map(Action.wait)
+
+
+#: A drawn schedule: no scheduled end (about as often as one), or an end this fraction of
+#: the format's planned time after the opening.
+SCHEDULE_FRACTIONS = (None, None, None, None, 0.3, 0.5, 0.75, 1.0, 1.5)
+#: Time-to-close notices of a drawn schedule (``None``: the session's default).
+CLOSE_NOTICES = (None, 60.0, 300.0, 900.0, 1800.0)
+
+
+def schedules(
+    fmt: Format, start: float = 0.0
+) -> st.SearchStrategy[tuple[float, float | None] | None]:
+    """A schedule ``(ends_at, close_notice)`` for a session of ``fmt`` opening at ``start``.
+
+    ``None`` (no scheduled end) about half the time; otherwise the meeting ends, in whole
+    seconds, 0.3 to 1.5 times the format's planned time (its phases' budgets; an
+    hour if it plans none) after ``start``, with one of :data:`CLOSE_NOTICES`.
+    """
+    planned = sum(p.budget or 0.0 for p in fmt.phases.values()) or 3600.0
+
+    def schedule(fraction: float | None, notice: float | None) -> tuple[float, float | None] | None:
+        if fraction is None:
+            return None
+        return start + max(1.0, float(round(fraction * planned))), notice
+
+    return st.builds(schedule, st.sampled_from(SCHEDULE_FRACTIONS), st.sampled_from(CLOSE_NOTICES))
 
 
 def _people(group: Group, outsiders: Sequence[str]) -> list[str]:

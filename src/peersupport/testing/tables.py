@@ -18,6 +18,7 @@ __all__ = [
     "ACTION_KINDS",
     "AMENDABLE",
     "DEADLINE_KINDS",
+    "DEFAULT_CLOSE_NOTICE",
     "ENGINE_KINDS",
     "FACILITATOR_KINDS",
     "FOR_THEMSELF_KINDS",
@@ -80,6 +81,9 @@ POINT_OUTCOMES = ("resolved", "amendment")
 KNOWN_RULES = frozenset({"reserved-time", "share-the-air"})
 #: Id of the always-on rule that times shares (named in deadline events).
 SHARE_TIME_LIMIT = "share-time-limit"
+#: Seconds before a scheduled end when ``time_to_close`` is due, unless the session
+#: says (the model's own copy).
+DEFAULT_CLOSE_NOTICE = 300.0
 
 
 def share_limits(phase: PhaseSpec, agreement: Agreement) -> tuple[float | None, float | None, bool]:
