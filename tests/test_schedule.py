@@ -337,3 +337,31 @@ class TestMeetingSchedule:
             ends_at=self.THURSDAY.scheduled_end(opened),
         )
         assert session.time_plan().left == 85 * 60
+
+
+def test_reserved_time_starts_before_the_shortened_budget_ends():
+    """``reserved-time`` reads the budget in force, not the format's (the kit found it)."""
+    group = make_group(ps.Agreement(share_limit=None, warn_at=None, reserved_time=300.0))
+    clock = ps.ManualClock(0.0)
+    s = ps.Session(group, ps.formats.get("speaker-meeting"), clock=clock, ends_at=1200.0)
+    for person in EVERYONE:
+        s.arrive(person)
+        s.consent(person)
+    for step in ("readings", "newcomer_welcome", "speaker", "sharing"):
+        if s.state.floor.round and not s.state.floor.complete:
+            s.close_round(by="dee")
+        s.advance(by="dee", to=step)
+    budget = s.state.phase_budget
+    assert budget < s.format.phases["sharing"].budget  # shortened by the schedule
+    s.raise_hand("al")
+    s.start_share("al")
+    clock.advance(10)
+    s.end_share("al")
+    clock.set(s.state.phase_started_at + budget - 60)  # the last minute of the budget in force
+    s.raise_hand("al")
+    with pytest.raises(ps.RuleViolation) as caught:
+        s.start_share("al")
+    assert caught.value.rule == "reserved-time"
+    s.raise_hand("bo")
+    s.lower_hand("al")
+    s.start_share("bo")  # who has not shared yet still may

@@ -242,14 +242,14 @@ class ReservedTime(Rule):
     id = "reserved-time"
     actions = frozenset({"start_share"})
     description = (
-        "In the last agreement.reserved_time seconds of a phase's budget, only members "
-        "who have not yet shared in that phase may take the floor."
+        "In the last agreement.reserved_time seconds of a phase's budget (in force), only "
+        "members who have not yet shared in that phase may take the floor."
     )
 
     def starts_at(self, session: Session) -> float | None:
         """When the reserved time of the current phase begins, or ``None``."""
         reserved = session.agreement.reserved_time
-        budget = session.phase.budget
+        budget = session.phase_budget  # as the meeting's schedule may have shortened it
         if reserved is None or budget is None:
             return None
         return session.phase_started_at + max(0.0, budget - reserved)
