@@ -86,6 +86,7 @@ PHASE_KWARGS = (
     "hard_cap",
     "counts_as_sharing",
     "rules",
+    "agenda",
     "initial",
     "final",
 )

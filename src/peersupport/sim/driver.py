@@ -157,7 +157,7 @@ class Driver:
                     with contextlib.suppress(CrossTalkBlocked):  # blocked: recorded
                         s.interject(p.id)
         if hard and limit is not None and clock.now() + seconds >= s.floor.started + limit:
-            self.wait(seconds)
+            self.wait(s.floor.started + limit - clock.now())  # the cap cuts the rest short
             s.apply_due()  # the engine's hard cap ends the share
             if s.floor.holder == member:  # pragma: no cover - defensive
                 s.end_share(member)
