@@ -285,6 +285,7 @@ def main(argv: list[str]) -> int:
             "tests/test_web_hands.py",
             "tests/test_web_schedule.py",
             "tests/test_web_practice.py",
+            "tests/test_web_agreement.py",
         )
         return build_site() or run(PY, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *browser)
     failed = 0

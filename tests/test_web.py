@@ -236,6 +236,7 @@ class TestView:
             "raise_point",
             "leave",
             "listen",
+            "propose_amendment",
         ]
         assert "start_share" not in self.view(session, "ob")["buttons"]  # observers listen
         facilitator = self.view(session, "dee")["buttons"]

@@ -339,7 +339,8 @@ class TestReferrals:
         # A page loaded afterwards: the facilitator's lists it, a member's has no trace of it.
         page = fetch(room(base, "s1", "dee"))[1]
         assert initial(page)["facilitation"]["referrals"]
-        offered = set(re.findall(r'<option value="([^"]*)"', page))  # every code, and no reason
+        menus = re.findall(r'<select id="(?:reason|referral-kind)">(.*?)</select>', page, re.S)
+        offered = set(re.findall(r'<option value="([^"]*)"', "".join(menus)))  # and no reason
         assert offered == {"", *REASONS, *REFERRALS}
         member_page = fetch(room(base, "s1", "al"))[1]
         assert initial(member_page)["facilitation"] is None

@@ -273,7 +273,10 @@ class Store(GroupLogs, Feedback, Agreements, abc.ABC):
                 self._insert(run, session_id, events)
             except Duplicate:
                 raise StoreConflict(session_id, expected, None) from None
-            self._adopt(run, session_id, str(rows[0][2]), events)  # the group's agreement line
+            try:
+                self._adopt(run, session_id, str(rows[0][2]), events)  # the agreement line
+            except Duplicate:  # another writer stored the group's next version first
+                raise StoreConflict(str(rows[0][2]), expected, None, log="group") from None
         return new_length
 
     def _insert(self, run: Run, session_id: str, events: Sequence[Event]) -> None:

@@ -9,9 +9,11 @@ the share timer with its warning and overtime, who has not had a turn yet, the
 queue of raised hands and the pending points of process, the agreement, the
 meeting's time if it has a scheduled end, who listens this session, the agenda
 items proposed, a notice while a second facilitator is missing, why the session
-is paused, and the buttons their role allows (listening, proposing an agenda
-item; a facilitator's pause, resume and end with a reason code, skipping to a
-later phase, and referrals, which only facilitators see); the engine judges
+is paused, the proposals to amend the agreement with the group's decision rule,
+and the buttons their role allows (listening, proposing an agenda item or a
+change to the agreement; a facilitator's pause, resume and end with a reason
+code, skipping to a later phase, recording the group's decision on a proposal or
+withdrawing it, and referrals, which only facilitators see); the engine judges
 every press and a refusal shows the library's own message. Pages are
 server-rendered HTML with one small script; nothing is loaded from another host.
 

@@ -47,6 +47,7 @@ from peersupport.errors import StoreError
 from peersupport.live import LiveSession
 from peersupport.meetings import Meeting
 from peersupport.store.base import Store
+from peersupport.web.agreementview import DECISION_LABELS, SETTING_KINDS, proposals
 from peersupport.web.grouppages import GroupPages
 from peersupport.web.links import Links
 from peersupport.web.meetingview import (
@@ -240,6 +241,7 @@ def create_app(
             now=session.clock.now(),
             referrals=referrals(session.events),
             paused_for=pause_reason(session.state, session.events),
+            proposals=proposals(session.state, session.events),
         )
         page = _templates.get_template("room.html").render(
             view=view,
@@ -248,6 +250,8 @@ def create_app(
             feedback=request.url_for("feedback", **request.path_params),
             reasons=REASON_LABELS,
             kinds=REFERRAL_LABELS,
+            settings=SETTING_KINDS,
+            decisions=DECISION_LABELS,
         )
         return HTMLResponse(page)
 

@@ -25,6 +25,8 @@ from peersupport.engine.format import Format
 from peersupport.engine.kinds import POINT_OUTCOMES, REASONS, REFERRALS
 from peersupport.errors import PeersupportError
 from peersupport.live import LiveSession, Update
+from peersupport.values import SETTINGS
+from peersupport.web.agreementview import proposals, setting_value
 from peersupport.web.meetingview import referrals
 from peersupport.web.practiceview import pause_reason
 from peersupport.web.view import BUTTONS, Button, personal_view, shared_view
@@ -51,6 +53,14 @@ _ARGUMENTS: dict[str, tuple[Callable[[object], bool], str]] = {
         lambda value: isinstance(value, str) and value in REFERRALS,
         f"one of {', '.join(map(repr, REFERRALS))}",
     ),
+    "proposal": (
+        lambda value: type(value) is int and value >= 1,
+        "a proposal's number, a whole number from 1",
+    ),
+    **{
+        count: (lambda value: type(value) is int and value >= 0, "a whole number from 0")
+        for count in ("agree", "disagree", "stand_aside")
+    },
 }
 #: What a request names that must be one of the format's: a phase id (to skip to).
 _FORMAT_ARGUMENTS: dict[str, tuple[Callable[[object, Format], bool], Callable[[Format], str]]] = {
@@ -60,7 +70,7 @@ _FORMAT_ARGUMENTS: dict[str, tuple[Callable[[object, Format], bool], Callable[[F
     ),
 }
 #: The arguments passed to the action by keyword (the others go in order).
-_KEYWORDS = frozenset({"outcome", "reason", "to"})
+_KEYWORDS = frozenset({"outcome", "reason", "to", "agree", "disagree", "stand_aside"})
 #: Events only facilitators' pages hear of.
 _HIDDEN = frozenset({EventKind.REFERRED})
 
@@ -73,6 +83,9 @@ def _arguments(
     kwargs: dict[str, Any] = {}
     for name in button.needs:
         value = message.get(name)
+        if name == "change":
+            kwargs.update(_change(action, message))
+            continue
         if name in _FORMAT_ARGUMENTS:
             fits_format, says = _FORMAT_ARGUMENTS[name]
             if not fits_format(value, fmt):
@@ -88,6 +101,17 @@ def _arguments(
     return args, kwargs
 
 
+def _change(action: str, message: dict[str, Any]) -> dict[str, Any]:
+    """One setting of the agreement and its new value, ``{setting: value}``, from ``message``."""
+    setting = message.get("setting")
+    if not isinstance(setting, str) or setting not in SETTINGS:
+        raise ValueError(f"{action} needs 'setting': one of {', '.join(map(repr, SETTINGS))}")
+    fits, value, wanted = setting_value(setting, message.get("value"))
+    if not fits or "value" not in message:
+        raise ValueError(f"{action} needs 'value': for {setting}, {wanted}")
+    return {setting: value}
+
+
 async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, Any]:
     """Carry out one person's request from the room; return the reply to send them.
 
@@ -96,8 +120,12 @@ async def perform(live: LiveSession, member_id: str, message: Any) -> dict[str, 
     ``"outcome"``, ``"reason"`` (a reason code, ``"safety"``, ``"break"``,
     ``"technical"`` or ``"other"``; null or absent: none), ``"to"`` (a kind of
     support, ``"crisis-line"``, ``"professional"``, ``"emergency-services"`` or
-    ``"peer-worker"``), ``"phase"`` (one of the format's phase ids); anything
-    else in it is ignored. The person acts for
+    ``"peer-worker"``), ``"phase"`` (one of the format's phase ids),
+    ``"setting"`` and ``"value"`` (a setting of the agreement, one of
+    ``SETTINGS``, and a value of its kind: see
+    :func:`~peersupport.web.agreementview.setting_value`), ``"proposal"`` (a
+    proposal's number), ``"agree"``, ``"disagree"`` and ``"stand_aside"`` (whole
+    numbers from 0); anything else in it is ignored. The person acts for
     themself, or as facilitator ``by`` themself: their id comes from their link,
     never from the message. A malformed request is answered with what is wrong,
     and asks nothing of the session; a refusal is the library's own message.
@@ -204,6 +232,7 @@ def _state_message(live: LiveSession, member: str, update: Update) -> str | None
             session.format,
             now=session.clock.now(),
             paused_for=pause_reason(update.state, session.events),
+            proposals=proposals(update.state, session.events),
         )
         shared = _encode({"type": "state", "events": events, "state": view})
         visible = bool(shown) or not update.events

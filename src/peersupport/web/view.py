@@ -6,11 +6,12 @@ share timer with its warning and overtime, who has not had a turn yet, the queue
 of raised hands and the pending points of process, the agreement to consent to,
 the meeting's time if it has a scheduled end, who is listening, the agenda items
 proposed (in a phase that sets the agenda), whether the session waits for a second
-facilitator, the reason of a pause, and the buttons that person's role allows
-(:data:`BUTTONS`); a facilitator also gets how far behind the phases to come are,
-the referrals recorded (:mod:`peersupport.web.meetingview`) and the phases they may
-skip to (:mod:`peersupport.web.practiceview`). Names come
-from the group (the room is the app, not a log). :func:`phase_diagram` draws the format's
+facilitator, the reason of a pause, the proposals to amend the agreement with the
+group's decision rule (:mod:`peersupport.web.agreementview`), and the buttons that
+person's role allows (:data:`BUTTONS`); a facilitator also gets how far behind the
+phases to come are, the referrals recorded (:mod:`peersupport.web.meetingview`) and
+the phases they may skip to (:mod:`peersupport.web.practiceview`). Names come from
+the group (the room is the app, not a log). :func:`phase_diagram` draws the format's
 phases as an SVG, each phase a box the script can highlight.
 """
 
@@ -27,6 +28,7 @@ from peersupport.engine.format import Format
 from peersupport.engine.policies import Offer
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.values import Group, Role
+from peersupport.web.agreementview import Proposal, amendment_buttons, amendments_view
 from peersupport.web.meetingview import behind, referral_view, time_view
 from peersupport.web.practiceview import (
     agenda_view,
@@ -60,7 +62,11 @@ class Button:
             order: ``"target"`` (a member's id), ``"position"`` (a place in the
             queue, 0 its head), ``"outcome"`` (how a point of process ends),
             ``"reason"`` (a reason code, or none), ``"to"`` (the kind of support a
-            member is referred to), ``"phase"`` (a phase id of the format).
+            member is referred to), ``"phase"`` (a phase id of the format),
+            ``"change"`` (a setting of the agreement and its new value: the
+            request's ``setting`` and ``value``, passed as ``setting=value``),
+            ``"proposal"`` (a proposal's number), ``"agree"``, ``"disagree"``,
+            ``"stand_aside"`` (how many, whole numbers from 0).
     """
 
     who: Literal["member", "facilitator"]
@@ -91,6 +97,7 @@ BUTTONS: Mapping[str, Button] = {
     "leave": _own("leave"),
     "listen": _own("listen"),
     "propose_item": _own("propose_item"),
+    "propose_amendment": Button("member", "propose_amendment", ("change",)),
     "advance": _run("advance"),
     "new_round": _run("new_round"),
     "close_round": _run("close_round"),
@@ -108,6 +115,8 @@ BUTTONS: Mapping[str, Button] = {
     "refer": _run("refer", "target", "to"),
     "listen_for": _run("listen", "target"),
     "skip_to": _run("skip_to", "phase"),
+    "decide_amendment": _run("decide_amendment", "proposal", "agree", "disagree", "stand_aside"),
+    "withdraw_amendment": _run("withdraw_amendment", "proposal"),
 }
 _ORDER = {name: index for index, name in enumerate(BUTTONS)}
 
@@ -162,6 +171,7 @@ def _buttons(state: SessionState, fmt: Format, member_id: str, role: Role | None
     if role.facilitates:
         shown += _facilitator_buttons(state, phase.rounds, queue, member_id)
         shown += practice_buttons(state, fmt, member_id)
+    shown += amendment_buttons(state, role, member_id)
     return sorted(set(shown), key=_ORDER.__getitem__)
 
 
@@ -198,11 +208,14 @@ def shared_view(
     *,
     now: float,
     paused_for: str | None = None,
+    proposals: Mapping[int, Proposal] | None = None,
 ) -> dict[str, Any]:
     """The part of the room everyone sees alike (see :func:`room_view`).
 
     ``paused_for``: the reason code of the pause the session is in, if any (the
-    state does not carry it: see :func:`~peersupport.web.practiceview.pause_reason`).
+    state does not carry it: see :func:`~peersupport.web.practiceview.pause_reason`);
+    ``proposals``: what the log says of the proposals to amend the agreement
+    (:func:`~peersupport.web.agreementview.proposals`).
     """
     floor = state.floor
     phase = fmt.phases[state.phase]
@@ -271,6 +284,7 @@ def shared_view(
         "agenda": agenda_view(state, group, fmt),
         "staffing": staffing_view(state, group, fmt),
         "pause": pause_view(paused_for) if state.status is SessionStatus.PAUSED else None,
+        "amendments": amendments_view(state, group, proposals or {}),
     }
 
 
@@ -323,6 +337,7 @@ def room_view(
     now: float,
     referrals: Sequence[tuple[str, str]] = (),
     paused_for: str | None = None,
+    proposals: Mapping[int, Proposal] | None = None,
 ) -> dict[str, Any]:
     """The room as ``member_id`` sees it, as a JSON-ready dict.
 
@@ -337,9 +352,11 @@ def room_view(
         referrals: The referrals recorded, ``(member, kind)`` (see
             :func:`~peersupport.web.meetingview.referrals`): shown to facilitators only.
         paused_for: The reason code of the pause the session is in, if any.
+        proposals: What the log says of the proposals to amend the agreement (see
+            :func:`~peersupport.web.agreementview.proposals`).
     """
     return {
-        **shared_view(state, group, fmt, now=now, paused_for=paused_for),
+        **shared_view(state, group, fmt, now=now, paused_for=paused_for, proposals=proposals),
         **personal_view(state, group, fmt, member_id, now=now, referrals=referrals),
     }
 

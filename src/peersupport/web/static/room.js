@@ -143,6 +143,79 @@
     if (targets.some((p) => p.id === chosen)) $("skip-phase").value = chosen;
   }
 
+  // The propose form asks for a value of the kind of the setting chosen (none where it may be).
+  function syncProposing() {
+    const option = $("amend-setting").selectedOptions[0];
+    const kind = option ? option.dataset.kind : "seconds";
+    const nullable = option !== undefined && option.dataset.nullable === "true";
+    document.querySelectorAll(".amend-value").forEach((part) => {
+      part.hidden = part.dataset.kind !== kind;
+      part.querySelectorAll("input, select").forEach((input) => {
+        input.disabled = nullable && $("amend-none").checked;
+      });
+    });
+    $("amend-none-wrap").hidden = !nullable;
+    const seconds = $("amend-seconds").value;
+    $("amend-clock").textContent = seconds !== "" && Number(seconds) > 0 ? "(" + clock(Number(seconds)) + ")" : "";
+  }
+
+  const STATUS = { open: "open: the group decides", accepted: "accepted", rejected: "not accepted", withdrawn: "withdrawn" };
+
+  // The group's decision rule, the proposals to amend the agreement, and their counts
+  // (never who agreed). A facilitator records the count of an open one, or withdraws it.
+  function renderAgreement(shown) {
+    const amendments = state.amendments;
+    $("consent-prompt").hidden = !shown.has("consent");
+    $("consent-version").textContent = "v" + state.agreement.version;
+    $("decision-label").textContent = amendments.decision.label;
+    $("decision-needs").textContent = amendments.decision.needs;
+    const typed = {};  // what a facilitator typed survives the redraw
+    $("proposals").querySelectorAll("input").forEach((input) => { typed[input.id] = input.value; });
+    const focused = $("proposals").contains(document.activeElement) ? document.activeElement.id : null;
+    $("proposals-part").hidden = amendments.proposals.length === 0;
+    $("proposals").replaceChildren(...amendments.proposals.map((p) => {
+      const item = document.createElement("li");
+      item.dataset.proposal = String(p.number);
+      item.dataset.status = p.status;
+      const counts = p.counts ? " (" + p.counts.agree + " agreed, " + p.counts.disagree + " disagreed, "
+        + p.counts.stand_aside + " stood aside)" : "";
+      const text = document.createElement("span");
+      text.textContent = "Proposal " + p.number + (p.name ? " by " + p.name : "") + ": " + p.text
+        + " — " + STATUS[p.status] + counts;
+      item.append(text);
+      if (p.status !== "open" || !(shown.has("decide_amendment") || shown.has("withdraw_amendment"))) return item;
+      const count = document.createElement("div");
+      count.className = "count";
+      if (shown.has("decide_amendment")) {
+        [["agree", "Agree", amendments.taking_part], ["disagree", "Disagree", 0], ["stand_aside", "Stand aside", 0]]
+          .forEach(([name, label, first]) => {
+            const input = document.createElement("input");
+            input.type = "number";
+            input.min = "0";
+            input.step = "1";
+            input.inputMode = "numeric";
+            input.id = "count-" + p.number + "-" + name;
+            input.value = typed[input.id] !== undefined ? typed[input.id] : String(first);
+            const tag = document.createElement("label");
+            tag.htmlFor = input.id;
+            tag.textContent = label;
+            count.append(tag, " ", input, " ");
+          });
+        count.append(entryButton("Record the decision", "Record the decision on proposal " + p.number,
+          "decide_amendment", { proposal: String(p.number), asks: "count" }));
+      }
+      if (shown.has("withdraw_amendment")) {
+        count.append(entryButton("Withdraw", "Withdraw proposal " + p.number, "withdraw_amendment",
+          { proposal: String(p.number) }));
+      }
+      item.append(count);
+      return item;
+    }));
+    if (focused && $(focused)) $(focused).focus();
+    $("proposing").hidden = !shown.has("propose_amendment");
+    syncProposing();
+  }
+
   function render() {
     $("phase").textContent = state.phase.name;
     $("status").textContent = state.status;
@@ -167,10 +240,11 @@
     $("agreement-version").textContent = "v" + state.agreement.version;
     list($("guidelines"), state.agreement.guidelines.map((line, i) => ({ id: String(i), name: line })));
     const shown = new Set(state.buttons);
-    document.querySelectorAll("#buttons button, #facilitation button").forEach((button) => {
+    document.querySelectorAll("#buttons button, #facilitation button, #proposing button").forEach((button) => {
       button.hidden = !shown.has(button.dataset.action);
     });
     renderQueue(shown);
+    renderAgreement(shown);
     const facilitates = state.me.role === "facilitator" || state.me.role === "co-facilitator";
     $("facilitation").hidden = !facilitates || state.status === "ended";
     $("feedback-link").hidden = state.status !== "ended";
@@ -254,6 +328,26 @@
     if (data.outcome !== undefined) request.outcome = data.outcome;
     if (data.asks === "phase") request.phase = $("skip-phase").value || null;
     if (data.asks === "reason") request.reason = $("reason").value || null;  // "": no reason
+    if (data.proposal !== undefined) request.proposal = Number(data.proposal);
+    if (data.asks === "count") {  // "" is no number: the server says what is missing
+      for (const name of ["agree", "disagree", "stand_aside"]) {
+        const typed = $("count-" + data.proposal + "-" + name).value;
+        request[name] = typed === "" ? null : Number(typed);
+      }
+    }
+    if (data.asks === "amendment") {
+      const option = $("amend-setting").selectedOptions[0];
+      const kind = option.dataset.kind, nullable = option.dataset.nullable === "true";
+      const typed = $("amend-" + kind).value;
+      request.setting = option.value;
+      if (nullable && $("amend-none").checked) request.value = null;
+      else if (kind === "flag") request.value = typed === "true";
+      else if (kind === "decision") request.value = typed;
+      else if (typed === "") {
+        say("Enter the new value" + (nullable ? ", or choose none." : "."));
+        return;
+      } else request.value = Number(typed);
+    }
     if (data.asks === "referral") {
       request.target = $("referred").value || null;
       request.to = $("referral-kind").value;
@@ -261,6 +355,9 @@
     socket.send(JSON.stringify(request));
   });
 
+  $("amend-setting").addEventListener("change", syncProposing);
+  $("amend-none").addEventListener("change", syncProposing);
+  $("amend-seconds").addEventListener("input", syncProposing);
   render();
   setInterval(tick, 250);
   connect();
