@@ -178,6 +178,7 @@ def _value(field: Field):
     return {
         Field.ID: ids,
         Field.IDS: st.lists(ids, max_size=3).map(tuple),
+        Field.NAMES: st.lists(ids, max_size=3).map(tuple),
         Field.NAME: ids,
         Field.FINGERPRINT: st.text(alphabet="0123456789abcdef", min_size=16, max_size=16),
         Field.SECONDS: seconds,
