@@ -171,6 +171,15 @@ class TestProposals:
         refused(s, lambda: s.decide_amendment(2, by="dee", agree=5), "amendment")
         same_again(s)
 
+    def test_a_proposal_is_withdrawn_while_paused_too(self):
+        s, _clock = opened()
+        s.propose_amendment("al", may_pass=False)
+        s.pause(by="dee")
+        refused(s, lambda: s.decide_amendment(1, by="dee", agree=5), "paused")
+        s.withdraw_amendment(1, by="dee")
+        assert ps.events.KINDS[K.AMENDMENT_WITHDRAWN].while_paused
+        same_again(s)
+
     def test_a_proposal_that_no_longer_fits_is_withdrawn(self):
         s, _clock = opened()
         s.propose_amendment("al", warn_at=200.0)

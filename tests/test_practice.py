@@ -171,6 +171,20 @@ class TestListening:
         s.advance(by="dee")
         same_again(s)
 
+    def test_a_listener_back_from_a_break_does_not_rejoin_the_round(self):
+        """Found by the conformance kit: the round waited for them with passing off."""
+        s, _clock = opened(make_group(ps.Agreement(may_pass=False)), CIRCLE)
+        s.advance(by="dee")
+        s.listen("bo", by="dee")
+        s.leave("bo")
+        s.arrive("bo")
+        assert "bo" not in s.state.floor.order
+        while s.offered_to() is not None:
+            s.start_share(s.offered_to())
+            s.end_share(s.state.floor.holder)
+        s.advance(by="dee")  # the round is complete without them
+        same_again(s)
+
     def test_a_member_may_choose_to_listen_but_not_for_someone_else(self):
         s, _clock = opened(make_group(), CIRCLE)
         s.listen("cy")

@@ -60,6 +60,7 @@ def allowed_names(fmt: ps.Format) -> set[str]:
         set(fmt.phases) | set(ps.plugins.registry().rules) | set(ps.plugins.registry().policies)
     )
     names |= {t.event for phase in fmt.phases.values() for t in phase.transitions}
+    names |= {*ps.agreement.DECISIONS, "size-guidance"}  # a decision rule, a notice's rule
     return names
 
 

@@ -170,7 +170,12 @@ class LiveState:
         self.present[member] = None
         floor = self.floor
         phase = self.phase
-        if phase.rounds and self.roles[member] in phase.eligible and member not in floor.order:
+        if (
+            phase.rounds
+            and self.roles[member] in phase.eligible
+            and member not in floor.order
+            and member not in self.listening  # a listener back from a break stays out
+        ):
             floor.order.append(member)
 
     def _on_left(self, time: float, member: str | None, data: EventData) -> None:

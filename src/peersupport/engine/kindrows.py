@@ -166,6 +166,7 @@ MORE: tuple[KindSpec, ...] = (
         "a facilitator withdrew a proposal before the group decided",
         data={"proposal": Field.COUNT},
         moves_deadline=False,
+        while_paused=True,
         member=Need.NOBODY,
     ),
 )

@@ -12,7 +12,9 @@ process is pending), refused actions change nothing, accepted ones append
 exactly the events they should, time warnings and hard caps fire exactly when
 due, so do a meeting's time-to-close notice and its overrun (the sessions
 sometimes have a scheduled end, which shortens phase budgets when the meeting
-runs late), the log restores to the live state, re-enacts through today's
+runs late), members who listen never take the floor, firm budgets, size
+guidance, agenda items, skipped elements and amendments the group decides on go
+as documented, the log restores to the live state, re-enacts through today's
 checks and round-trips through JSON Lines, and more (see :class:`SessionModel`). The
 model reads what each phase's turn policy *declares* (its attributes), never
 the policy's name.
@@ -30,7 +32,9 @@ A failure names the broken invariant in brackets (``[one-turn-per-round]``,
 ``[one-event-per-action]``, ``[expected-outcome]``, ``[deadlines]``,
 ``[overtime]``, ``[rule-notices]``, ``[passed-not-offered]``,
 ``[offered-may-take]``, ``[someone-offered]``, ``[one-hand-each]``,
-``[queue-order]``, ``[queue-offered]``, ``[schedule]``, ``[restore]``, ``[verify]``,
+``[queue-order]``, ``[queue-offered]``, ``[schedule]``, ``[listening]``,
+``[phase-cap]``, ``[size-guidance]``, ``[agenda]``, ``[skip]``, ``[amendments]``,
+``[restore]``, ``[verify]``,
 ``[json-lines]``, ``[event-order]``, ``[model]``...) and shows the shortest
 session hypothesis found, step by step.
 

@@ -16,7 +16,12 @@ from __future__ import annotations
 from peersupport.engine.state import SessionStatus
 from peersupport.events import LOG_VERSION, Event, EventKind
 from peersupport.testing.meetingtime import MEETING_KINDS, SCHEDULE_KEYS, MeetingTime
-from peersupport.testing.tables import AMENDABLE, DEADLINE_KINDS, SHARE_TIME_LIMIT
+from peersupport.testing.tables import (
+    AMENDABLE,
+    DEADLINE_KINDS,
+    LATER_DEFAULTS,
+    SHARE_TIME_LIMIT,
+)
 
 __all__ = ["EngineEvents"]
 
@@ -56,7 +61,11 @@ class EngineEvents(MeetingTime):
             "group": self.group.fingerprint,
             "phase": fmt.initial,
             "agreement": agreement.version,
-            **{name: getattr(agreement, name) for name in AMENDABLE},
+            **{
+                name: getattr(agreement, name)
+                for name in AMENDABLE
+                if getattr(agreement, name) != LATER_DEFAULTS.get(name, ...)
+            },
         }
         found = {k: v for k, v in e.data.items() if k not in SCHEDULE_KEYS}
         if e.member is not None or found != expected:

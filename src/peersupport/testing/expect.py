@@ -8,7 +8,8 @@ one that logs something illegal.
 Turns and calls are predicted from the phase's policy *declaration*
 (:mod:`peersupport.testing.declared`) on the round as the engine checks them:
 the next round when an automatic roll-over is due. Every refusal the
-declaration and the engine's rules imply is predicted; the prediction is
+declaration and the engine's rules imply is predicted (a listener's share, call,
+hand or interjection, a share or call once a firm budget is used up, too); the prediction is
 ``None`` (the model cannot tell) only where an overridden policy check or a
 phase rule the model does not know decides.
 """
@@ -21,6 +22,7 @@ import attrs
 
 from peersupport.engine.state import SessionStatus
 from peersupport.testing.declared import call_allowed, turn_allowed
+from peersupport.testing.expect_practice import PRACTICE_ACTIONS, floor_refusal, understaffed
 from peersupport.testing.expect_queue import QUEUE_ACTIONS
 from peersupport.testing.model import SessionModel
 from peersupport.testing.refusals import (
@@ -50,21 +52,13 @@ def expect(model: SessionModel, action: Action, now: float) -> Verdict:
         The verdict; its outcome is ``None`` when a third-party turn policy or
         rule decides.
     """
-    handler = _HANDLERS.get(action.name) or QUEUE_ACTIONS.get(action.name)
+    name = action.name
+    handler = _HANDLERS.get(name) or QUEUE_ACTIONS.get(name) or PRACTICE_ACTIONS.get(name)
     return UNKNOWN if handler is None else handler(model, action, now)
 
 
 def _facilitator_check(m: SessionModel, action: Action) -> str | None:
     return facilitator_check(m, action, floor_action=action.name not in ("end", "resume"))
-
-
-def _understaffed(m: SessionModel) -> str | None:
-    """Fewer facilitators present than the format needs (check ``facilitators-present``)."""
-    needed = m.fmt.facilitators
-    if needed <= 1:
-        return None
-    here = sum(1 for p in m.present if (role := m.role_of(p)) is not None and role.facilitates)
-    return None if here >= needed else f"{here} of the {needed} facilitators are present"
 
 
 def _rules_for(m: SessionModel, action: str) -> bool:
@@ -82,7 +76,9 @@ def _turn(m: SessionModel, action: Action, how: str, why: str | None, now: float
         why = f"{member} has not consented"
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
-    if why is not None or (why := _understaffed(m)) is not None:
+    if why is not None or (why := understaffed(m)) is not None:
+        return refuse(why)
+    if how == "shared" and (why := floor_refusal(m, member, time=True)) is not None:
         return refuse(why)
     assert role is not None
     policy, floor = m.policy, m.floor_for_turn()
@@ -127,6 +123,7 @@ def _expect_interject(m: SessionModel, action: Action, now: float) -> Verdict:
         why = f"{member} is an observer"
     if why is None and (m.holder is None or m.holder == member):
         why = "nobody else holds the floor"
+    why = why or floor_refusal(m, member, time=False)
     if why is not None:
         return refuse(why)
     if not (m.spec.cross_talk and m.agreement.cross_talk):
@@ -151,7 +148,9 @@ def _expect_call_on(m: SessionModel, action: Action, now: float) -> Verdict:
         why = f"{member} does not take turns here"
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
-    if why is not None or (why := _understaffed(m)) is not None:
+    if why is not None or (why := understaffed(m)) is not None:
+        return refuse(why)
+    if (why := floor_refusal(m, member, time=True)) is not None:
         return refuse(why)
     assert by is not None
     assert by_role is not None
@@ -203,7 +202,7 @@ def _expect_consent(m: SessionModel, action: Action, now: float) -> Verdict:
 
 
 def _expect_advance(m: SessionModel, action: Action, now: float) -> Verdict:
-    why = _facilitator_check(m, action) or _understaffed(m)
+    why = _facilitator_check(m, action) or understaffed(m)
     if why is None and m.holder is not None:
         why = f"{m.holder} holds the floor"
     if why is not None:

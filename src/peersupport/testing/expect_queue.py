@@ -39,6 +39,8 @@ def _raise_hand(m: ModelState, action: Action, now: float) -> Verdict:
     policy = m.policy
     if why is None and role is not None and (not role.takes_turns or role not in policy.eligible):
         why = f"{member} ({role}) does not take turns in {m.phase}"
+    if why is None and member in m.listening:
+        why = f"{member} is listening this session"
     if why is None and (member in m.hands or member == m.holder):
         why = f"{member} holds the floor or has a hand up"
     limit = policy.max_shares

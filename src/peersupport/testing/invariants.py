@@ -24,6 +24,7 @@ from peersupport.events import EventData, dumps, from_dict, loads
 from peersupport.testing.declared import turn_allowed
 from peersupport.testing.meetingtime import check_time_plan
 from peersupport.testing.model import SessionModel
+from peersupport.testing.practice import check_practice
 from peersupport.testing.verdict import ConformanceError, failure
 from peersupport.values import Group, Role
 
@@ -81,8 +82,9 @@ class Invariants:
         Raises:
             ConformanceError: ``model``, naming the first field that differs
                 (``schedule`` for the meeting's time: the budget in force, the
-                scheduled end, the notice given, the overrun), or ``deadlines`` if
-                the next deadline differs.
+                scheduled end, the notice given, the overrun; ``listening``,
+                ``agenda`` or ``amendments`` for the listeners, agenda items and
+                proposals), or ``deadlines`` if the next deadline differs.
         """
         model, session = self.model, self.session
         state = session.state
@@ -136,6 +138,7 @@ class Invariants:
                     raise ConformanceError(
                         invariant, f"the session's {name} is {engine!r}, the model's {expected!r}"
                     )
+        check_practice(state, model)  # listeners, agenda items, proposals
         deadline = session.next_deadline()
         at, due = (None if deadline is None else deadline.at), model.next_deadline()
         if at != due:

@@ -20,7 +20,9 @@ The pieces: :mod:`~peersupport.testing.modelstate` (the state),
 :mod:`~peersupport.testing.engine_events` (the opening, roll-overs, deadlines,
 the end of shares), :mod:`~peersupport.testing.meetingtime` (pauses, the
 meeting's schedule), :mod:`~peersupport.testing.queue` (raised hands, points of
-process) and this module (the fold, and the events someone causes).
+process), :mod:`~peersupport.testing.practice` (listening, agenda items, skipping,
+the group's decisions on amendments, size guidance, firm budgets) and this module
+(the fold, and the events someone causes).
 :func:`peersupport.testing.expect.expect` predicts from the model's state
 whether an action will be accepted.
 """
@@ -30,9 +32,8 @@ from __future__ import annotations
 from peersupport.engine.state import SessionStatus
 from peersupport.events import KINDS, Actor, Event, EventKind, Need
 from peersupport.testing.declared import call_allowed, turn_allowed
-from peersupport.testing.queue import QueueFold
+from peersupport.testing.practice import PracticeFold
 from peersupport.testing.tables import (
-    AMENDABLE,
     FACILITATOR_KINDS,
     FOR_THEMSELF_KINDS,
     TURN_KINDS,
@@ -49,7 +50,7 @@ _ENDED = SessionStatus.ENDED
 _EMPTY: dict[str, object] = {}
 
 
-class SessionModel(QueueFold):
+class SessionModel(PracticeFold):
     """An independent fold of a session's event log that checks each event.
 
     Args:
@@ -87,6 +88,7 @@ class SessionModel(QueueFold):
             raise self.fail(
                 "auto-rollover", e, f"{rolled} must come right before the turn that starts it"
             )
+        self.amended_after_decision(e)
         self.check_settled()
         self.pending = []
         previous = self.last_time
@@ -160,7 +162,14 @@ class SessionModel(QueueFold):
                 self.roles[member] = group_role
         self.present.append(member)
         policy = self.policy
-        if policy.rounds and self.roles[member] in policy.eligible and member not in self.order:
+        # Every arrival joins the round under way, but a listener coming back (the rounds
+        # after it leave listeners out too; see practice.py).
+        if (
+            policy.rounds
+            and self.roles[member] in policy.eligible
+            and member not in self.order
+            and member not in self.listening
+        ):
             self.order.append(member)
 
     def _on_left(self, e: Event) -> None:
@@ -187,16 +196,6 @@ class SessionModel(QueueFold):
         self._data(e, {"version": self.agreement.version})
         self.consents[member] = self.agreement.version
 
-    def _on_agreement_amended(self, e: Event) -> None:
-        changes = {k: v for k, v in e.data.items() if k != "version"}
-        if not changes or not set(changes) <= AMENDABLE:
-            raise self.fail("permissions", e, "a session amends only the agreement's settings")
-        self.agreement = self.agreement.amend(**changes)
-        if e.data["version"] != self.agreement.version:
-            raise self.fail("model", e, f"amended to v{e.data['version']}")
-        if self.holder is not None:
-            self.share_clean = False
-
     def _transition_ok(self, e: Event, target: str) -> None:
         if self.holder is not None:
             raise self.fail("one-holder", e, f"phase moved on while {self.holder} shares")
@@ -221,9 +220,12 @@ class SessionModel(QueueFold):
         target = e.data.get("phase")
         if not isinstance(target, str) or target == self.phase:
             raise self.fail("chart", e, f"entered {target} from {self.phase}")
-        self._transition_ok(e, target)
+        skipped = self.skip_data(e, target)  # past phases (skip_to), checked there
+        if not skipped:
+            self._transition_ok(e, target)
         budget = self.enter_budget(e, target)  # in force: the format's, or the schedule's
-        self._data(e, {"phase": target, "from": self.phase, "event": e.data.get("event"), **budget})
+        moved = {"phase": target, "from": self.phase, "event": e.data.get("event")}
+        self._data(e, {**moved, **skipped, **budget})
         self.phase = target
         self.entry = e.seq
         self.phase_start = e.time
@@ -305,6 +307,7 @@ class SessionModel(QueueFold):
         member = e.member
         assert member is not None
         self._may_speak(e, member)
+        self.may_take_floor(e, member, time=True)
         if self.consents.get(member) != self.agreement.version:
             raise self.fail("consent", e, f"{member} has not consented to the agreement")
         start = self.reserved_from()
@@ -351,6 +354,7 @@ class SessionModel(QueueFold):
             raise self.fail("turn-policy", e, f"{member} ({role}) does not take turns here")
         if policy.rounds and member in self.had:
             raise self.fail("one-turn-per-round", e, f"{member} was called on after their turn")
+        self.may_take_floor(e, member, time=True)
         if call_allowed(policy, self.floor_now(), by, self.roles[by], member) is False:
             raise self.fail("turn-policy", e, f"{self.policy_name} lets {by} call on {member}")
         self.called = member
@@ -361,6 +365,7 @@ class SessionModel(QueueFold):
         if self.holder is None or member == self.holder or e.data.get("holder") != self.holder:
             raise self.fail("one-holder", e, f"an interjection while {self.holder} holds the floor")
         self._data(e, {"holder": self.holder})
+        self.may_take_floor(e, member, time=False)
         if not (self.spec.cross_talk and self.agreement.cross_talk):
             raise self.fail("no-cross-talk", e, "cross-talk where it is not allowed")
         if self.consents.get(member) != self.agreement.version:
@@ -373,6 +378,7 @@ class SessionModel(QueueFold):
         if self.holder is None or member == self.holder or e.data.get("holder") != self.holder:
             raise self.fail("one-holder", e, f"blocked cross-talk while {self.holder} holds")
         self._data(e, {"rule": "no-cross-talk", "holder": self.holder})
+        self.may_take_floor(e, member, time=False)
         if self.spec.cross_talk and self.agreement.cross_talk:
             raise self.fail("no-cross-talk", e, "cross-talk was blocked where it is allowed")
         self.blocked += 1

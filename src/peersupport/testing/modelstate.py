@@ -101,6 +101,13 @@ class ModelState:
         self.trigger: Event | None = None
         #: The automatic roll-over waiting for the turn it was recorded with.
         self.rolled: Event | None = None
+        #: Members listening this session (in order); agenda items per member;
+        #: proposals to amend the agreement: number -> (status, changes); the
+        #: accepted proposal whose ``agreement_amended`` must come next.
+        self.listening: list[str] = []
+        self.agenda_items: dict[str, int] = {}
+        self.proposals: dict[int, tuple[str, dict[str, Any]]] = {}
+        self.owed: int | None = None
 
     # -------------------------------------------------------------- the phase
 
@@ -200,9 +207,9 @@ class ModelState:
             self.hands.remove(member)
 
     def round_order(self) -> list[str]:
-        """Eligible members present, starting after the first facilitator."""
-        eligible = self.policy.eligible
-        members = [m for m in self.present if self.roles[m] in eligible]
+        """Eligible members present and not listening, starting after the first facilitator."""
+        eligible, listening = self.policy.eligible, self.listening
+        members = [m for m in self.present if self.roles[m] in eligible and m not in listening]
         for index, member in enumerate(members):
             if self.roles[member].facilitates:
                 return members[index + 1 :] + members[: index + 1]

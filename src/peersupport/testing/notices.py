@@ -1,6 +1,8 @@
 """Rule notices: which ``rule_notice`` events must (or may) follow an event, and checking them.
 
-The model knows ``share-the-air`` in detail (its notice and its exact data).
+The model knows ``share-the-air`` in detail (its notice and its exact data), and the
+agreement's ``size-guidance`` notice (:mod:`~peersupport.testing.practice`; a
+notice of it missing, unexpected or with other data breaks ``[size-guidance]``).
 For a rule it does not know, a notice may follow only an event of a kind the
 rule ``watches``.
 """
@@ -16,6 +18,9 @@ from peersupport.testing.tables import KNOWN_RULES
 from peersupport.testing.verdict import ConformanceError
 
 __all__ = ["NoticeChecks"]
+
+#: The engine's size-guidance notice, checked by :mod:`~peersupport.testing.practice`.
+_SIZE = "size-guidance"
 
 
 class NoticeChecks(ModelState):
@@ -67,8 +72,16 @@ class NoticeChecks(ModelState):
                     raise self.fail("rule-notices", e, f"expected the notice {data}")
                 return
             if data is not None:
-                raise self.fail("rule-notices", e, f"missing the {rule_id} notice {data}")
-        raise self.fail("rule-notices", e, f"no {rule} notice is due after {trigger}")
+                raise self.fail(
+                    "size-guidance" if rule_id == _SIZE else "rule-notices",
+                    e,
+                    f"missing the {rule_id} notice {data}",
+                )
+        raise self.fail(
+            "size-guidance" if rule == _SIZE else "rule-notices",
+            e,
+            f"no {rule} notice is due after {trigger}",
+        )
 
     def check_settled(self) -> None:
         """Every notice the last event called for was recorded; every roll-over had its turn.
@@ -79,7 +92,8 @@ class NoticeChecks(ModelState):
         missing = [rule for rule, data in self.pending if data is not None]
         if missing:
             raise ConformanceError(
-                "rule-notices", f"no {', '.join(missing)} notice after {self.trigger}"
+                "size-guidance" if _SIZE in missing else "rule-notices",
+                f"no {', '.join(missing)} notice after {self.trigger}",
             )
         if self.rolled is not None:
             raise ConformanceError(

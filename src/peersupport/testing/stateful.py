@@ -37,13 +37,14 @@ from hypothesis import note
 from hypothesis.stateful import precondition, rule
 
 from peersupport import formats
-from peersupport.testing.machine import SessionMachine, running
+from peersupport.testing.machine import running
+from peersupport.testing.practicemachine import PracticeRules
 from peersupport.testing.strategies import OUTCOMES, POSITIONS, STEPS, amendments
 
 __all__ = ["SessionConformance", "machine_for"]
 
 
-class SessionConformance(SessionMachine):
+class SessionConformance(PracticeRules):
     """Random sessions of one registered format, checked against an independent model.
 
     Subclass it and set :attr:`format_name`, or use :func:`machine_for`.

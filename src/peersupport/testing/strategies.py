@@ -21,6 +21,7 @@ from peersupport.clock import ManualClock
 from peersupport.engine.format import Format
 from peersupport.engine.session import Session
 from peersupport.events import Event
+from peersupport.testing.agreements import AMENDMENTS, agreements, amendments, new_limits
 from peersupport.values import Agreement, Group, Member, Role
 
 __all__ = [
@@ -71,6 +72,9 @@ MEMBER_ACTIONS = (
     "raise_point",
     "acknowledge_point",
     "resolve_point",
+    "listen",
+    "propose_item",
+    "propose_amendment",
 )
 #: Session methods only facilitators may call: ``method(by=...)``.
 FACILITATOR_ACTIONS = (
@@ -82,6 +86,9 @@ FACILITATOR_ACTIONS = (
     "end",
     "amend_agreement",
     "clear_hands",
+    "skip_to",
+    "decide_amendment",
+    "withdraw_amendment",
 )
 #: Member actions a facilitator takes on someone: ``method(member, by=...)``.
 ON_SOMEONE = ("call_on", "skip", "move_hand", "acknowledge_point", "resolve_point")
@@ -89,8 +96,6 @@ ON_SOMEONE = ("call_on", "skip", "move_hand", "acknowledge_point", "resolve_poin
 POSITIONS = (0, 0, 1, 1, 2, 3, -1, 9, True)
 #: How a facilitator closes a point of process (the last is no way at all).
 OUTCOMES = ("resolved", "resolved", "amendment", "dropped")
-#: The guidelines of generated agreements.
-_GUIDELINES = ("One voice at a time.",)
 #: Roles a visitor may ask for on arrival (some of them invalid).
 VISITOR_ROLES = (None, None, "member", "newcomer", "observer", "facilitator", "nobody")
 
@@ -105,9 +110,11 @@ class Action:
         member: The member acted on (member actions only).
         by: Who acts for them (member actions), or the facilitator acting.
         options: Other keyword arguments as ``(name, value)`` pairs: ``to`` for
-            ``advance``, ``role`` for ``arrive``, the changes for
-            ``amend_agreement``, ``position`` for ``move_hand``, ``outcome`` for
-            ``resolve_point``, ``seconds`` for ``wait``.
+            ``advance`` and ``skip_to``, ``role`` for ``arrive``, the changes for
+            ``amend_agreement`` and ``propose_amendment``, ``proposal`` and the
+            counts for ``decide_amendment`` and ``withdraw_amendment``,
+            ``position`` for ``move_hand``, ``outcome`` for ``resolve_point``,
+            ``seconds`` for ``wait``.
     """
 
     name: str
@@ -183,25 +190,6 @@ _PARTICIPANT_ROLES = (
 
 
 @st.composite
-def agreements(draw: st.DrawFn) -> Agreement:
-    """Valid agreements: a share limit, a warning before it, the flags and fairness settings."""
-    limit = draw(st.sampled_from([None, 10.0, 30.0, 60.0, 120.0, 300.0]))
-    warns = [None] + [w for w in (5.0, 20.0, 45.0, 90.0, 240.0) if limit is None or w < limit]
-    settings: dict[str, Any] = {
-        "share_limit": limit,
-        "warn_at": draw(st.sampled_from(warns)),
-        "hard_cap": draw(st.booleans()),
-        "cross_talk": draw(st.booleans()),
-        "may_pass": draw(st.booleans()),
-        "reserved_time": draw(st.sampled_from([None, 60.0, 600.0])),
-        "share_the_air": draw(st.sampled_from([None, 0.25, 0.4, 1.0])),
-        # Guidelines are read aloud, never enforced: keep them short in failure reports.
-        "guidelines": _GUIDELINES,
-    }
-    return Agreement(**settings)
-
-
-@st.composite
 def groups(
     draw: st.DrawFn,
     *,
@@ -239,48 +227,6 @@ def groups(
         agreement=draw(agreements() if agreement is None else agreement),
         closed=draw(st.booleans()) if closed is None else closed,
     )
-
-
-@st.composite
-def new_limits(draw: st.DrawFn) -> dict[str, Any]:
-    """A consistent new share limit and warning point."""
-    limit = draw(st.sampled_from([None, 5.0, 10.0, 30.0, 60.0, 300.0]))
-    warns = [None] + [w for w in (2.0, 20.0, 45.0, 240.0) if limit is None or w < limit]
-    return {"share_limit": limit, "warn_at": draw(st.sampled_from(warns))}
-
-
-def amendments() -> st.SearchStrategy[dict[str, Any]]:
-    """Changes for ``Session.amend_agreement``: new limits, new flags, or invalid ones."""
-    return _AMENDMENTS
-
-
-_AMENDMENTS: st.SearchStrategy[dict[str, Any]] = st.one_of(
-    new_limits(),
-    new_limits(),
-    st.fixed_dictionaries(
-        {},
-        optional={
-            "hard_cap": st.booleans(),
-            "cross_talk": st.booleans(),
-            "may_pass": st.booleans(),
-            "reserved_time": st.sampled_from([None, 30.0, 600.0]),
-            "share_the_air": st.sampled_from([None, 0.1, 0.5]),
-        },
-    ).filter(bool),
-    st.sampled_from(
-        [
-            {},
-            {"guidelines": ("Be kind.",)},
-            {"version": 7},
-            {"bogus": 1},
-            {"share_limit": 100.0, "warn_at": 500.0},
-            {"share_limit": -1.0},
-            {"warn_at": 1e9},
-            {"share_the_air": 1.5},
-            {"hard_cap": "yes"},
-        ]
-    ),
-)
 
 
 def waits(steps: Sequence[float] = STEPS) -> st.SearchStrategy[Action]:
@@ -363,8 +309,16 @@ def _actions(
         if name == "advance":
             to = draw(st.sampled_from(phases))
             options = () if to is None else (("to", to),)
+        elif name == "skip_to":
+            options = (("to", draw(st.sampled_from(phases)) or "nowhere"),)
+        elif name in ("decide_amendment", "withdraw_amendment"):
+            options = (("proposal", draw(st.sampled_from((1, 1, 2, 3, 0)))),)
+            if name == "decide_amendment":
+                drawn = draw(st.tuples(*[st.integers(0, n) for n in (4, 2, 1)]))
+                counts = zip(_COUNTED, drawn, strict=True)
+                options = tuple(sorted((*options, *counts)))
         elif name == "amend_agreement":
-            options = tuple(sorted(draw(_AMENDMENTS).items()))
+            options = tuple(sorted(draw(AMENDMENTS).items()))
         return Action(name, None, lead_or_anyone, options)
     member = draw(st.sampled_from(people))
     if name in ON_SOMEONE:
@@ -378,7 +332,13 @@ def _actions(
         options = (("position", draw(st.sampled_from(POSITIONS))),)
     elif name == "resolve_point":
         options = (("outcome", draw(st.sampled_from(OUTCOMES))),)
+    elif name == "propose_amendment":
+        options = tuple(sorted(draw(AMENDMENTS).items()))
     return Action(name, member, by, options)
+
+
+#: The counts of a decision on an amendment, as ``decide_amendment`` takes them.
+_COUNTED = ("agree", "disagree", "stand_aside")
 
 
 def action_sequences(

@@ -22,7 +22,9 @@ __all__ = [
     "ENGINE_KINDS",
     "FACILITATOR_KINDS",
     "FOR_THEMSELF_KINDS",
+    "DECISIONS",
     "KNOWN_RULES",
+    "LATER_DEFAULTS",
     "POINT_OUTCOMES",
     "SHARE_TIME_LIMIT",
     "TURN_ACTIONS",
@@ -36,13 +38,16 @@ K = EventKind
 #: The events each action records with an actor (from ``KINDS[kind].action``).
 #: ``advance`` to the current phase starts a new round, as ``new_round`` does.
 ACTION_KINDS: Mapping[str, frozenset[EventKind]] = {
-    action: frozenset(
-        kind
-        for kind, spec in KINDS.items()
-        if spec.actors - {Actor.ENGINE}
-        and (spec.action == action or (action == "advance" and spec.action == "new_round"))
-    )
-    for action in {spec.action for spec in KINDS.values() if spec.action is not None}
+    "skip_to": frozenset({K.PHASE_ENTERED}),  # advance's event, past phases
+    **{
+        action: frozenset(
+            kind
+            for kind, spec in KINDS.items()
+            if spec.actors - {Actor.ENGINE}
+            and (spec.action == action or (action == "advance" and spec.action == "new_round"))
+        )
+        for action in {spec.action for spec in KINDS.values() if spec.action is not None}
+    },
 }
 #: Actions that take a turn (or give one): an automatic roll-over may come before them.
 TURN_ACTIONS = frozenset({"start_share", "pass_turn", "call_on"})
@@ -73,8 +78,20 @@ AMENDABLE = frozenset(
         "may_pass",
         "reserved_time",
         "share_the_air",
+        "phase_cap",
+        "size_guidance",
+        "decision",
     }
 )
+#: Settings ``opened`` leaves out while they have these defaults (added later; the
+#: model's own copy).
+LATER_DEFAULTS: Mapping[str, object] = {
+    "phase_cap": False,
+    "size_guidance": None,
+    "decision": "consensus",
+}
+#: How a group decides on a proposed amendment (the model's own copy).
+DECISIONS = ("consensus", "majority", "two-thirds")
 #: How a point of process is closed (the model's own copy).
 POINT_OUTCOMES = ("resolved", "amendment")
 #: Phase rules the model knows in detail (by id).
