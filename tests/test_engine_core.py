@@ -133,9 +133,11 @@ class TestAtomicActions:
         before = snapshot(s)
         with pytest.raises(
             ps.PluginError, match="turn policy 'crashes' of plugin 'crashing-policy'"
-        ):
+        ) as caught:
             s.start_share("al")
         assert snapshot(s) == before
+        # docs/plugins/index.md: the original error is its __cause__ (found by mutation testing)
+        assert isinstance(caught.value.__cause__, ZeroDivisionError)
 
     def test_share_limits_that_raise_are_named(self, make_session, clock, added):
         """A replaced share-time-limit whose limits() raises: PluginError naming it, no change."""

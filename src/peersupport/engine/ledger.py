@@ -204,7 +204,8 @@ class Ledger:
 
         A refusal names ``actor`` (whoever acted, a facilitator for a member
         included); anything else a plugin's rule or turn policy raised becomes a
-        :class:`~peersupport.errors.PluginError` naming it; the rest goes on as is.
+        :class:`~peersupport.errors.PluginError` naming it, raised here with the
+        original error as its ``__cause__``; the rest goes on as is.
         """
         if isinstance(exc, ActionRejected):
             return exc if actor is None else exc.acted_by(actor)
@@ -215,8 +216,7 @@ class Ledger:
             f"{culprit} failed while checking an action ({type(exc).__name__}: "
             f"{_short(exc)}); the session is unchanged"
         )
-        error.__cause__ = exc
-        return error
+        raise error from exc  # raised here: the callers' ``from None`` would drop the cause
 
     # ------------------------------------------------------------------ time
 
