@@ -26,9 +26,11 @@ What it does:
   has imported it already, a mutant of that code is never what the tests see.
 * Results are kept: the next run tests only new mutants and those of functions
   changed since (mutmut compares each function's source). Modules run once stay in
-  the run. ``--rerun-survivors`` tests again only the survivors not explained as
-  equivalent (after writing tests for them). ``--fresh`` starts again; changing the
-  tests or ``--examples`` makes mutmut run every mutant again.
+  the run, and a run tests their new or changed mutants too, unless ``--only``: then
+  it tests only the named modules' mutants not run yet. ``--rerun-survivors`` tests
+  again only the survivors not explained as equivalent (after writing tests for them).
+  ``--fresh`` starts again; changing the tests or ``--examples`` makes mutmut run
+  every mutant again.
 * Writes a markdown report (default ``docs/testing/mutation.md``): the score of each
   module, the killed, timed-out and surviving counts, and every surviving mutant
   with its place and diff, marked *equivalent* (with the reason, from

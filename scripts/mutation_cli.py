@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mutation_report import DEFAULT_REPORT, minutes, percent, render
-from mutation_results import collect, count_checked
+from mutation_results import collect, count_checked, exit_codes
 from mutation_run import (
     COPY,
     ROOT,
@@ -66,6 +66,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="test again only the survivors not explained as equivalent (after new tests)",
     )
     parser.add_argument("--report-only", action="store_true", help="only write the report")
+    parser.add_argument(
+        "--only",
+        action="store_true",
+        help="test only the named modules' mutants not run yet (new or changed mutants of "
+        "the modules run before stay not run)",
+    )
     return parser.parse_args(argv)
 
 
@@ -111,6 +117,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def only_names(paths: list[Path]) -> list[str]:
+    """The names of the mutants of ``paths`` not run yet (all of a module not mutated yet).
+
+    (mutmut runs every mutant it is given by name, even one with a result.)
+    """
+    names = []
+    for path in paths:
+        codes = exit_codes(WORK, path)
+        module = ".".join(path.with_suffix("").parts[1:])  # peersupport.engine.restore
+        if codes is None:
+            names.append(f"{module}.*")
+        else:
+            names += [name for name, code in codes.items() if code is None]
+    return names
+
+
 def run_mutmut(
     args: argparse.Namespace,
     run: dict[str, Any],
@@ -151,12 +173,19 @@ def run_mutmut(
             if m.status == "no tests" or (m.status == "survived" and m.equivalent is None)
         ]
         print(f"testing {len(names)} survivors again")
-    before = count_checked(WORK, modules)
+    elif args.only and args.modules:
+        names = only_names(resolve(args.modules))
+        print(f"testing only the mutants of {', '.join(m.name for m in resolve(args.modules))}")
+    # With --only, count the named modules alone: mutmut forgets the results of the
+    # changed functions of the others when it mutates them again, which is no work done.
+    counted = resolve(args.modules) if args.only and args.modules else modules
+    before = count_checked(WORK, counted)
     if names or not args.rerun_survivors:
         done = mutmut(WORK, "run", "--max-children", "1", *names, log=LOG)
     else:
         done = subprocess.CompletedProcess([], 0)
-    checked = len(names) if names else count_checked(WORK, modules) - before
+    rerun = args.rerun_survivors and names
+    checked = len(names) if rerun else count_checked(WORK, counted) - before
     seconds = time.monotonic() - started
     timing = run.setdefault("timing", {"seconds": 0.0, "mutants": 0})
     timing["seconds"] = round(timing["seconds"] + seconds, 1)
