@@ -17,7 +17,7 @@ import hypothesis.strategies as st
 from hypothesis import note
 from hypothesis.stateful import precondition, rule
 
-from peersupport.testing.agreements import amendments
+from peersupport.testing.agreementdraws import amendments
 from peersupport.testing.machine import SessionMachine, running
 from peersupport.testing.practice import way
 

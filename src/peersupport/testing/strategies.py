@@ -21,7 +21,7 @@ from peersupport.clock import ManualClock
 from peersupport.engine.format import Format
 from peersupport.engine.session import Session
 from peersupport.events import Event
-from peersupport.testing.agreements import AMENDMENTS, agreements, amendments, new_limits
+from peersupport.testing.agreementdraws import AMENDMENTS, agreements, amendments, new_limits
 from peersupport.values import Agreement, Group, Member, Role
 
 __all__ = [
