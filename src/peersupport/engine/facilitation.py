@@ -47,7 +47,8 @@ def advance(ledger: Ledger, by_arg: object, to: str | None, action: str) -> Even
     try:
         live = ledger.live
         checks.facilitator(live, by, action, floor_action=True)
-        checks.staffed(live, by, action)
+        if live.format.facilitators > 1:
+            checks.staffed(live, by, action)
         holder = live.floor.holder
         if holder is not None:
             raise WrongPhase(
@@ -64,10 +65,11 @@ def advance(ledger: Ledger, by_arg: object, to: str | None, action: str) -> Even
             "event": transition.event,
         }
         if transition.target != phase.id:
-            target = live.format.phases[transition.target]
-            budget = schedule.adapted_budget(live.format, target, live.ends_at, now)
-            if budget is not None:
-                data["budget"] = budget
+            if live.ends_at is not None:  # a meeting's schedule may shorten its budget
+                target = live.format.phases[transition.target]
+                budget = schedule.adapted_budget(live.format, target, live.ends_at, now)
+                if budget is not None:
+                    data["budget"] = budget
             return ledger.commit(_PHASE_ENTERED, now, by, None, EventData(data))
         data["round"] = live.floor.round + 1
         return ledger.commit(_ROUND_STARTED, now, by, None, EventData(data))

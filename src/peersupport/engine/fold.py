@@ -146,7 +146,9 @@ class LiveState:
         # The group's fingerprint, checked before the fold, covers the agreement.
         self.phase = self.format.phases[str(data["phase"])]
         self.phase_started = time
-        self.budget = practicefold.budget(self.phase, data)
+        self.budget = (
+            practicefold.budget(self.phase, data) if "budget" in data else self.phase.budget
+        )
         if "ends_at" in data:  # a number (the log's schema): after the opening
             if not data["ends_at"] > time:  # type: ignore[operator]
                 raise ValueError("the scheduled end must come after the session opened")
@@ -204,7 +206,9 @@ class LiveState:
     def _on_phase_entered(self, time: float, member: str | None, data: EventData) -> None:
         self.phase = self.format.phases[str(data["phase"])]
         self.phase_started = time
-        self.budget = practicefold.budget(self.phase, data)
+        self.budget = (
+            practicefold.budget(self.phase, data) if "budget" in data else self.phase.budget
+        )
         self.time_up = False
         self.phase_shares = {}
         self.phase_speaking = {}

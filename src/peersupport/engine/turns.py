@@ -134,8 +134,9 @@ def _turn(
         saved = floor.save()
         floor.new_round(floor.round + 1, live.round_order())
     try:
-        checks.staffed(live, actor, action)
-        if kind is not _PASSED:  # a share, or a call to share
+        if live.format.facilitators > 1:
+            checks.staffed(live, actor, action)
+        if kind is not _PASSED and (live.listening or live.time_up):  # a share, or a call
             checks.takes_floor(live, actor, action, member, time=True)
         if kind is _CALLED_ON:
             phase.policy.check_call_on(session, actor, role, member)
