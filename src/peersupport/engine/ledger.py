@@ -121,7 +121,7 @@ class Ledger:
         if events:
             self._refresh()
 
-    def open(self, ends_at: float | None = None, close_notice: float | None = None) -> Event:
+    def open(self, ends_at: object = None, close_notice: object = None) -> Event:
         """Record the ``opened`` event: log version, format and fingerprints, the agreement.
 
         With a scheduled end (``ends_at``, checked here) the event records it with
@@ -216,7 +216,8 @@ class Ledger:
             f"{culprit} failed while checking an action ({type(exc).__name__}: "
             f"{_short(exc)}); the session is unchanged"
         )
-        raise error from exc  # raised here: the callers' ``from None`` would drop the cause
+        error.__cause__ = exc  # (``raise ... from`` loses it when compiled with mypyc)
+        raise error  # raised here: the callers' ``from None`` would drop the cause
 
     # ------------------------------------------------------------------ time
 
