@@ -12,6 +12,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
+from peersupport.engine import kinds
 from peersupport.research import pseudonym, research_export
 from peersupport.testing import ReachError, action_sequences, groups, reach
 from peersupport.testing.strategies import OUTSIDERS
@@ -61,6 +62,7 @@ def allowed_names(fmt: ps.Format) -> set[str]:
     )
     names |= {t.event for phase in fmt.phases.values() for t in phase.transitions}
     names |= {*ps.agreement.DECISIONS, "size-guidance"}  # a decision rule, a notice's rule
+    names |= {*kinds.REASONS, *kinds.REFERRALS}  # safety codes (docs/safety.md)
     return names
 
 

@@ -163,3 +163,38 @@ def test_the_timeline_says_why_and_to_what_kind_of_support():
     assert "Dee records a referral of Bo to crisis-line" in text
     assert "Dee resumes the session\n" in text + "\n"
     assert "Dee ends the session (reason: other)" in text
+
+
+class TestTheKitModelsSafety:
+    """The conformance kit's model predicts reasons and referrals (check_actions)."""
+
+    def test_reasons_and_referrals_pass_the_kit(self):
+        from peersupport.testing import check_actions
+        from peersupport.testing.strategies import Action
+
+        def step(name, member=None, by="dee", **options):
+            return Action(name, member, by, tuple(sorted(options.items())))
+
+        arrivals = [step("arrive", p, None) for p in EVERYONE]
+        consents = [step("consent", p, None) for p in EVERYONE]
+        harness = check_actions(
+            make_group(),
+            CIRCLE,
+            [
+                *arrivals,
+                *consents,
+                step("advance"),
+                step("pause", reason="Bo is upset"),  # text: the kit predicts the refusal
+                step("pause", reason="safety"),
+                step("refer", "bo", to="crisis-line"),
+                step("refer", "bo", to="a friend"),  # no kind of support: refused
+                step("refer", "zed", to="professional"),  # never here: refused
+                step("resume", reason="break"),
+                step("leave", "cy", None),
+                step("refer", "cy", to="peer-worker"),  # after they left: fine
+                step("end", reason="other"),
+            ],
+        )
+        kinds = [e.kind for e in harness.session.events]
+        assert kinds.count(ps.EventKind.REFERRED) == 2
+        assert harness.session.events[-1].data["reason"] == "other"

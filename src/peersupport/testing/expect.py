@@ -34,7 +34,7 @@ from peersupport.testing.refusals import (
     running,
 )
 from peersupport.testing.strategies import Action
-from peersupport.testing.tables import AMENDABLE, KNOWN_RULES
+from peersupport.testing.tables import AMENDABLE, KNOWN_RULES, REASON_CODES, REFERRAL_CODES
 from peersupport.testing.verdict import Outcome, Verdict
 from peersupport.values import Role
 
@@ -236,8 +236,14 @@ def _expect_skip(m: SessionModel, action: Action, now: float) -> Verdict:
     return refuse(why) if why else accept(f"{member} is skipped")
 
 
+def _reason(action: Action) -> str | None:
+    """A reason that is not one of the codes (docs/safety.md: never text)."""
+    reason = action.option("reason")
+    return None if reason is None or reason in REASON_CODES else f"{reason!r} is not a code"
+
+
 def _expect_pause(m: SessionModel, action: Action, now: float) -> Verdict:
-    why = _facilitator_check(m, action)
+    why = _facilitator_check(m, action) or _reason(action)
     return refuse(why) if why else accept("the session pauses")
 
 
@@ -245,12 +251,24 @@ def _expect_resume(m: SessionModel, action: Action, now: float) -> Verdict:
     why = _facilitator_check(m, action)
     if why is None and m.status is not _PAUSED:
         why = "the session is not paused"
+    why = why or _reason(action)
     return refuse(why) if why else accept("the session resumes")
 
 
 def _expect_end(m: SessionModel, action: Action, now: float) -> Verdict:
-    why = _facilitator_check(m, action)
+    why = _facilitator_check(m, action) or _reason(action)
     return refuse(why) if why else accept("the session ends")
+
+
+def _expect_refer(m: SessionModel, action: Action, now: float) -> Verdict:
+    """A present facilitator refers someone who has been in the session (paused too)."""
+    member, to = action.member, action.option("to")
+    why = facilitator_check(m, action, floor_action=False)
+    if why is None and member not in m.roles:
+        why = f"{member} has not been in the session"
+    if why is None and to not in REFERRAL_CODES:
+        why = f"{to!r} is no kind of support"
+    return refuse(why) if why else accept(f"{member} is referred to {to}")
 
 
 def _expect_amend_agreement(m: SessionModel, action: Action, now: float) -> Verdict:
@@ -283,5 +301,6 @@ _HANDLERS: dict[str, Callable[[SessionModel, Action, float], Verdict]] = {
     "pause": _expect_pause,
     "resume": _expect_resume,
     "end": _expect_end,
+    "refer": _expect_refer,
     "amend_agreement": _expect_amend_agreement,
 }

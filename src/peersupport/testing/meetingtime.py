@@ -31,6 +31,7 @@ from peersupport.engine.session import Session
 from peersupport.engine.state import SessionStatus
 from peersupport.events import Event, EventKind
 from peersupport.testing.notices import NoticeChecks
+from peersupport.testing.tables import REASON_CODES
 from peersupport.testing.verdict import ConformanceError, failure
 
 __all__ = [
@@ -72,16 +73,24 @@ def shortened(fmt: Format, phase: str, ends_at: float | None, now: float) -> flo
 class MeetingTime(NoticeChecks):
     """Pauses and the meeting's schedule, in the model's fold."""
 
+    def reason_of(self, e: Event) -> dict[str, object]:
+        """A pause's, resume's or end's reason as its data holds it: a code, or none."""
+        if "reason" not in e.data:
+            return {}
+        if e.data["reason"] not in REASON_CODES:
+            raise self.fail("reason-code", e, f"{e.data['reason']!r} is no reason code")
+        return {"reason": e.data["reason"]}
+
     def _on_paused(self, e: Event) -> None:
-        if dict(e.data):
-            raise self.fail("model", e, "its data should be {}")
+        if dict(e.data) != self.reason_of(e):
+            raise self.fail("model", e, "its data should be its reason code, if any")
         self.status, self.paused_at = _PAUSED, e.time
 
     def _on_resumed(self, e: Event) -> None:
         if self.paused_at is None:
             raise self.fail("session-status", e, "resumed a session that is not paused")
-        if dict(e.data):
-            raise self.fail("model", e, "its data should be {}")
+        if dict(e.data) != self.reason_of(e):
+            raise self.fail("model", e, "its data should be its reason code, if any")
         gap = e.time - self.paused_at
         self.start += gap
         self.phase_start += gap

@@ -389,5 +389,5 @@ class SessionModel(PracticeFold):
         if self.holder is not None:
             self.end_share(e, self.holder)
         else:
-            self._data(e, {"phase": self.phase})
+            self._data(e, {"phase": self.phase, **self.reason_of(e)})
         self.status = _ENDED

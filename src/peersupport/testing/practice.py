@@ -36,7 +36,7 @@ from peersupport.engine.format import Format
 from peersupport.engine.state import SessionState
 from peersupport.events import Event, EventKind
 from peersupport.testing.queue import QueueFold
-from peersupport.testing.tables import AMENDABLE
+from peersupport.testing.tables import AMENDABLE, REFERRAL_CODES
 from peersupport.testing.verdict import ConformanceError
 
 __all__ = ["SIZE_GUIDANCE", "PracticeFold", "check_practice", "decided", "way"]
@@ -89,6 +89,13 @@ def decided(rule: str, counts: tuple[int, int, int], taking_part: int) -> str | 
 
 class PracticeFold(QueueFold):
     """The model's fold and checks of listening, agenda items, skipping and proposals."""
+
+    def _on_referred(self, e: Event) -> None:
+        """A referral: of someone who has been in the session, to a kind of support."""
+        if dict(e.data).keys() != {"to"} or e.data["to"] not in REFERRAL_CODES:
+            raise self.fail("referral", e, "a referral names one kind of support, nothing else")
+        if e.member not in self.roles:
+            raise self.fail("referral", e, f"{e.member} has not been in the session")
 
     def taking_part(self) -> int:
         """How many present people take part (their role takes turns)."""

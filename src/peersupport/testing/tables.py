@@ -115,3 +115,9 @@ def share_limits(phase: PhaseSpec, agreement: Agreement) -> tuple[float | None, 
     if phase.share_limit is not None:
         return phase.warn_at, phase.share_limit, hard
     return agreement.warn_at, agreement.share_limit, hard
+
+
+#: Why a facilitator pauses, resumes or ends (docs/safety.md), written again here.
+REASON_CODES = frozenset({"safety", "break", "technical", "other"})
+#: The kinds of support a referral names (docs/safety.md), written again here.
+REFERRAL_CODES = frozenset({"crisis-line", "professional", "emergency-services", "peer-worker"})
