@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
+from checking import refused
 from people import ROUND, make_group
 
 PEOPLE = ("dee", "al", "bo", "cy", "nu")
@@ -112,16 +113,6 @@ def share(session: ps.Session, clock: ps.ManualClock, member: str, seconds: floa
     session.start_share(member)
     clock.advance(seconds)
     session.end_share(member)
-
-
-def refused(session: ps.Session, action, rule: str) -> ps.ActionRejected:
-    """``action`` is refused by ``rule`` and changes nothing."""
-    before, length = session.state, len(session.events)
-    with pytest.raises(ps.ActionRejected) as caught:
-        action()
-    assert caught.value.rule == rule
-    assert (session.state, len(session.events)) == (before, length)
-    return caught.value
 
 
 class TestTheQueue:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
+from checking import refused, same_again
 from people import EVERYONE, T0, make_group
 
 NAMI = ps.formats.get("peer-support-group")
@@ -30,20 +31,6 @@ def opened(group: ps.Group, fmt: ps.Format, people=EVERYONE) -> tuple[ps.Session
         session.arrive(person)
         session.consent(person)
     return session, clock
-
-
-def refused(session: ps.Session, action, rule: str) -> ps.ActionRejected:
-    before, length = session.state, len(session.events)
-    with pytest.raises(ps.ActionRejected) as caught:
-        action()
-    assert caught.value.rule == rule
-    assert (session.state, len(session.events)) == (before, length)
-    return caught.value
-
-
-def same_again(session: ps.Session) -> None:
-    assert ps.Session.restore(session.group, session.format, session.events).state == session.state
-    assert ps.Session.verify(session.group, session.format, session.events).state == session.state
 
 
 class TestTwoFacilitators:

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import peersupport as ps
+from checking import refused
 from people import EVERYONE, make_group
 
 CIRCLE = ps.formats.get("sharing-circle")
@@ -25,14 +26,6 @@ def started(group: ps.Group | None = None) -> tuple[ps.Session, ps.ManualClock]:
         session.consent(person)
     session.advance(by="dee")
     return session, clock
-
-
-def refused(session: ps.Session, action, rule: str) -> None:
-    before, length = session.state, len(session.events)
-    with pytest.raises(ps.ActionRejected) as caught:
-        action()
-    assert caught.value.rule == rule
-    assert (session.state, len(session.events)) == (before, length)
 
 
 class TestReasons:

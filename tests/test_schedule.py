@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
+from checking import same_again
 from people import EVERYONE, T0, make_group
 
 CIRCLE = ps.formats.get("sharing-circle")  # budgets 5 + 15 + 45 + 15 min, closing none
@@ -34,12 +35,6 @@ def scheduled(
 
 def kinds(events) -> list[ps.EventKind]:
     return [e.kind for e in events]
-
-
-def same_again(session: ps.Session) -> None:
-    """The log restores and verifies to the live state."""
-    assert ps.Session.restore(session.group, session.format, session.events).state == session.state
-    assert ps.Session.verify(session.group, session.format, session.events).state == session.state
 
 
 class TestOpening:
