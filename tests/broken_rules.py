@@ -157,8 +157,8 @@ class EveryLimitIsHard(ps.ShareTimeLimit):
         return warn, limit, True
 
 
-class WarnsHalfAMinuteEarly(ps.ShareTimeLimit):
-    """A replacement share-time-limit warning 30 s earlier; it fails when there is no warning."""
+class WarningAsFloat(ps.ShareTimeLimit):
+    """A replacement share-time-limit making the warning a float; it fails when there is none."""
 
     def limits(
         self, phase: ps.PhaseSpec, agreement: ps.Agreement
@@ -166,7 +166,7 @@ class WarnsHalfAMinuteEarly(ps.ShareTimeLimit):
         warn, limit, hard = super().limits(phase, agreement)
         if limit is None:
             return warn, limit, hard
-        return warn - 30.0, limit, hard  # the bug: the agreement may set no warning
+        return float(warn), limit, hard  # the bug: the agreement may set no warning
 
 
 class ReservedAtTheEnd(ps.ReservedTime):

@@ -267,10 +267,10 @@ CATALOGUE: tuple[Entry, ...] = (
         replacing(br.EveryLimitIsHard, POPCORN),
     ),
     Entry(
-        "warns-half-a-minute-early",
+        "warning-as-float",
         "`share-time-limit`'s `limits()` fails when there is no warning",
         "plugin-error",
-        replacing(br.WarnsHalfAMinuteEarly, POPCORN),
+        replacing(br.WarningAsFloat, POPCORN),
     ),
     Entry(
         "reserved-at-the-end",

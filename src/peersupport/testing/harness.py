@@ -34,8 +34,8 @@ from peersupport.testing.strategies import Action
 from peersupport.testing.tables import (
     ACTION_KINDS,
     DEADLINE_KINDS,
-    FOR_THEMSELF_KINDS,
     TURN_ACTIONS,
+    acting,
 )
 from peersupport.testing.verdict import ConformanceError, Outcome, Verdict, failure
 from peersupport.values import Group
@@ -70,13 +70,6 @@ class Result:
 
 def _quiet(_message: str) -> None:
     """Default log: say nothing."""
-
-
-def _actor(action: Action) -> str | None:
-    """Who acts in ``action``: the member for themself (or ``by`` for them), else ``by``."""
-    if ACTION_KINDS[action.name] <= FOR_THEMSELF_KINDS and action.by is None:
-        return action.member
-    return action.by
 
 
 class SessionHarness(Invariants):
@@ -122,6 +115,12 @@ class SessionHarness(Invariants):
         self.check_readable()
 
     # -------------------------------------------------------------- stepping
+
+    def rewind(self, count: int) -> None:
+        """Go on with the session restored from its first ``count`` events (the model's)."""
+        events = self.session.events[:count]
+        self.session = Session.restore(self.group, self.fmt, events, clock=self.clock, hooks=False)
+        self._seen = count
 
     def absorb(self) -> None:
         """Fold the session's new events into the model (which checks each)."""
@@ -304,7 +303,8 @@ class SessionHarness(Invariants):
     ) -> Result:
         self.log(f"  refused: {type(problem).__name__}: {problem}")
         if isinstance(problem, ActionRejected):
-            if problem.action != action.name or problem.actor != _actor(action):
+            actor = acting(action.name, action.member, action.by)
+            if problem.action != action.name or problem.actor != actor:
                 raise ConformanceError(
                     "rejected-changes-nothing",
                     f"{action} was refused as {problem.actor!r} doing {problem.action!r}: "
@@ -349,7 +349,7 @@ class SessionHarness(Invariants):
             kinds = ACTION_KINDS[action.name] - {K.CROSS_TALK_BLOCKED}
         if event.kind not in kinds:
             raise ConformanceError("one-event-per-action", f"{action} appended a {event.kind}")
-        actor = _actor(action)
+        actor = acting(action.name, action.member, action.by)
         if event.actor is None or event.actor != actor or event.time != now:
             raise ConformanceError(
                 "one-event-per-action", f"{action} at {now:g} s appended {event} (actor {actor})"

@@ -21,6 +21,7 @@ from peersupport.engine.policies import Speakers
 from peersupport.engine.state import SessionStatus
 from peersupport.testing.harness import SessionHarness
 from peersupport.testing.meeting import Meeting, path
+from peersupport.testing.probes import probe
 from peersupport.testing.strategies import (
     OUTSIDERS,
     STEPS,
@@ -68,6 +69,10 @@ class SessionMachine(RuleBasedStateMachine):
         self.people: list[str] = []
         #: Any action, valid or not, by anyone (set when the session opens).
         self.anything: st.SearchStrategy[Action]
+        #: Length of the log when the session was last probed.
+        self.probed = -1
+        #: How many times a session was probed (which accepted attempt to try).
+        self.probes = 0
 
     # -------------------------------------------------------------- helpers
 
@@ -101,6 +106,7 @@ class SessionMachine(RuleBasedStateMachine):
             group, self.fmt, start=start, log=note, ends_at=ends_at, close_notice=notice
         )
         self.meeting = Meeting(self.h, self.leads)
+        self.probed = -1
 
     def draw_by(self, data: st.DataObject, *, usually: str | None) -> str | None:
         """Who acts: mostly ``usually``, often a facilitator, sometimes anyone."""
@@ -269,3 +275,12 @@ class SessionMachine(RuleBasedStateMachine):
     def json_lines_round_trip(self) -> None:
         """The JSON Lines log reads back unchanged."""
         self.h.check_json_lines()
+
+    @invariant()
+    def every_predicted_refusal_is_refused(self) -> None:
+        """What the model says the session must refuse now, it refuses (and one it accepts)."""
+        count = len(self.h.session.events)
+        if count != self.probed:
+            self.probed = count
+            self.probes += 1
+            probe(self.h, self.probes)

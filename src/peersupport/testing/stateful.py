@@ -38,7 +38,7 @@ from hypothesis.stateful import precondition, rule
 
 from peersupport import formats
 from peersupport.testing.machine import running
-from peersupport.testing.practicemachine import PracticeRules
+from peersupport.testing.practicemachine import REASONS, PracticeRules
 from peersupport.testing.strategies import OUTCOMES, POSITIONS, STEPS, amendments
 
 __all__ = ["SessionConformance", "machine_for"]
@@ -145,15 +145,23 @@ class SessionConformance(PracticeRules):
             self.consented(member)
 
     @precondition(lambda self: running(self) and bool(self.h.model.present))
-    @rule(data=st.data(), again=st.booleans())
-    def member_steps_out_and_back(self, data: st.DataObject, again: bool) -> None:
-        """Someone present (maybe the holder, maybe after their turn) leaves and comes back."""
+    @rule(data=st.data(), then=st.sampled_from(["back", "back", "share", "stays out"]))
+    def member_steps_out_and_back(self, data: st.DataObject, then: str) -> None:
+        """Someone present (maybe the holder, the last speaker, after their turn) steps out.
+
+        Mostly they come back at once (and maybe try to share again); sometimes
+        they stay out for now.
+        """
         state = self.h.session.state
         candidates = sorted(state.floor.had_turn & set(state.present)) or list(state.present)
+        last = state.floor.last
+        if last in state.present:
+            candidates += [last] * len(candidates)
         who = data.draw(st.sampled_from(candidates), label="who")
         self.act("leave", who)
-        self.act("arrive", who)
-        if again:
+        if then != "stays out":
+            self.act("arrive", who)
+        if then == "share":
             self.act("start_share", who)
 
     @precondition(running)
@@ -275,9 +283,12 @@ class SessionConformance(PracticeRules):
     @precondition(running)
     @rule(really=st.integers(0, 15), data=st.data())
     def end_session(self, really: int, data: st.DataObject) -> None:
-        """Someone tries to end the session (rarely a facilitator: ending is final)."""
+        """Someone tries to end the session (rarely a facilitator: ending is final).
+
+        With a reason, mostly a code (see :data:`REASONS`).
+        """
         by = self.chair() if really == 0 else data.draw(st.sampled_from(self.people), label="by")
-        self.act("end", by=by)
+        self.act("end", by=by, reason=data.draw(st.sampled_from(REASONS), label="reason"))
 
     @precondition(running)
     @rule(data=st.data())

@@ -30,6 +30,7 @@ __all__ = [
     "TURN_ACTIONS",
     "TURN_KINDS",
     "WHILE_PAUSED",
+    "acting",
     "share_limits",
 ]
 
@@ -68,6 +69,15 @@ FACILITATOR_KINDS = frozenset(
 FOR_THEMSELF_KINDS = frozenset(
     kind for kind, spec in KINDS.items() if spec.actors - {Actor.ENGINE} == {Actor.MEMBER}
 )
+
+
+def acting(name: str, member: str | None, by: str | None) -> str | None:
+    """Who acts in ``name``: the member for themself (or ``by`` for them), else ``by``."""
+    if ACTION_KINDS[name] <= FOR_THEMSELF_KINDS and by is None:
+        return member
+    return by
+
+
 #: Settings a session may amend (the model's own copy).
 AMENDABLE = frozenset(
     {
