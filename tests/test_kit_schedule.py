@@ -4,9 +4,10 @@ A session may be opened with a scheduled end: ``opened`` records it with the
 time-to-close notice, budgets shrink in proportion when the meeting runs late
 (``budget`` in ``phase_entered``), and ``time_to_close`` and ``meeting_overran``
 fall due, while paused too. The kit's sessions sometimes have a schedule, and its
-model predicts all of that with its own reading of the rule. Here: every installed
-format passes the kit with schedules drawn, the machine reaches the schedule's
-deadlines (also while paused), ``reach`` and ``check_actions`` pass a schedule on,
+model predicts all of that with its own reading of the rule. Here: the machine
+reaches the schedule's deadlines while paused too (that every installed format
+passes the kit with schedules drawn, and reaches them, is checked with the rest of
+its practice in ``tests/test_kit_practice.py``), ``reach`` and ``check_actions`` pass a schedule on,
 and engines broken about the meeting's time make the kit fail naming ``[schedule]``
 or ``[deadlines]``. (A plugin cannot touch the schedule: rules give share limits
 and notices, policies decide turns; so the broken engines are monkeypatched.)
@@ -19,10 +20,9 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import Phase, settings
-from hypothesis.stateful import run_state_machine_as_test
 
 import peersupport as ps
+from checking import first_violation, until_seen
 from peersupport.engine import deadlines, schedule
 from peersupport.engine.state import SessionState, SessionStatus
 from peersupport.events import EventData
@@ -31,65 +31,21 @@ from peersupport.testing import (
     ConformanceError,
     SessionModel,
     check_actions,
-    check_format,
-    conformance_settings,
     machine_for,
     reach,
 )
 from people import T0, make_group
 
+# the kit's random sessions check the kit and the formats; tracing them only slows them
+pytestmark = pytest.mark.kit
+
 K = ps.EventKind
 FORMATS = ps.formats.names()
 
 
-def quick(examples: int = 25) -> settings:
-    """Few examples, the same ones on every run (as the kit's quick runs elsewhere)."""
-    return conformance_settings(settings(max_examples=examples, derandomize=True, database=None))
-
-
-def first_failure() -> settings:
-    """Stop at the first failing session (no shrinking), the same way on every run."""
-    return conformance_settings(
-        settings(
-            max_examples=400,
-            phases=[Phase.explicit, Phase.generate],
-            derandomize=True,
-            database=None,
-            print_blob=False,
-        )
-    )
-
-
 def violation(format_name: str = "sharing-circle") -> str:
-    """Run the kit on ``format_name``; return the invariant it reports broken."""
-    with pytest.raises(ConformanceError) as caught:
-        check_format(format_name, settings=first_failure())
-    return caught.value.invariant
-
-
-@pytest.mark.parametrize("name", FORMATS)
-def test_every_format_passes_the_kit_with_schedules(name: str) -> None:
-    """The kit passes (check_format's machine, watched): with schedules, shortened budgets
-    and both notices in its sessions."""
-    seen: Counter[str] = Counter()
-
-    class Watched(machine_for(name)):  # type: ignore[misc]
-        def teardown(self) -> None:
-            events = self.h.session.events
-            seen["scheduled"] += "ends_at" in events[0].data
-            paused = False
-            for e in events:
-                paused = e.kind is K.PAUSED or (paused and e.kind is not K.RESUMED)
-                seen["budget"] += e.kind in (K.OPENED, K.PHASE_ENTERED) and "budget" in e.data
-                seen[e.kind.value] += 1
-            super().teardown()
-
-    run_state_machine_as_test(Watched, settings=quick())
-    assert seen["scheduled"], seen
-    assert seen["time_to_close"], seen
-    assert seen["meeting_overran"], seen
-    if any(phase.budget for phase in ps.formats.get(name).phases.values()):
-        assert seen["budget"], seen
+    """Run the kit on ``format_name`` until it fails; return the invariant it reports broken."""
+    return first_violation(format_name)
 
 
 def test_the_schedule_falls_due_while_paused() -> None:
@@ -104,9 +60,7 @@ def test_the_schedule_falls_due_while_paused() -> None:
                 seen[e.kind.value] += paused
             super().teardown()
 
-    run_state_machine_as_test(Watched, settings=quick(60))
-    assert seen["time_to_close"], seen
-    assert seen["meeting_overran"], seen
+    until_seen(Watched, seen, ["time_to_close", "meeting_overran"], examples=60)
 
 
 def test_reach_and_check_actions_pass_the_schedule_on() -> None:
@@ -145,7 +99,6 @@ def test_the_model_predicts_the_opened_schedule() -> None:
             model.apply(event)
 
 
-@pytest.mark.no_cover
 class TestTheKitCatchesBrokenTime:
     """Engines broken about the meeting's time make the kit fail, naming the invariant."""
 

@@ -3,7 +3,8 @@
 :class:`PracticeRules` adds to :class:`~peersupport.testing.machine.SessionMachine`
 what particular groups do now and then: a member listens for the rest of the
 session, members propose agenda items (mostly where the phase sets the agenda),
-the chair skips an element of the meeting, and members propose amendments that
+the chair skips an element of the meeting, pauses for safety (with a reason) and
+refers someone to support, and members propose amendments that
 the group decides on by its rule (or the chair withdraws them). They are drawn
 rarely, next to the ordinary flow of a meeting, so that the coverage of turns
 stays; the random actions of ``someone_acts`` try them too, valid or not.
@@ -20,22 +21,34 @@ from hypothesis.stateful import precondition, rule
 from peersupport.testing.agreementdraws import amendments
 from peersupport.testing.machine import SessionMachine, running
 from peersupport.testing.practice import way
+from peersupport.testing.strategies import STEPS
+from peersupport.testing.tables import REASON_CODES, REFERRAL_CODES
 
-__all__ = ["PracticeRules"]
+__all__ = ["REASONS", "REFERRALS", "PracticeRules"]
+
+#: Reasons given for a pause or resumption: mostly codes, sometimes none or free text.
+REASONS = (None, None, *sorted(REASON_CODES), "Bo was upset")
+#: Where someone is referred: mostly a kind of resource, sometimes something else.
+REFERRALS = (*sorted(REFERRAL_CODES), "a friend")
 
 
 class PracticeRules(SessionMachine):
     """Listening, agenda items, skipping and amendments decided by the group."""
 
     @precondition(running)
-    @rule(data=st.data(), what=st.sampled_from(["listen", "listen", "item", "item", "skip"]))
+    @rule(
+        data=st.data(),
+        what=st.sampled_from(["listen", "listen", "item", "item", "skip", "safety", "safety"]),
+    )
     def practice(self, data: st.DataObject, what: str) -> None:
-        """Someone listens, proposes an agenda item, or the chair skips to a later phase."""
+        """Someone listens, proposes an agenda item, the chair skips ahead or pauses for safety."""
         present = self.present_ids()
         pool = present * 3 + self.people
         by = data.draw(st.sampled_from([None, None, None, *self.leads]), label="by")
         if what == "skip":
             self.skip_ahead(data)
+        elif what == "safety":
+            self.safety_pause(data)
         elif what == "listen":
             who = data.draw(st.sampled_from(pool), label="who")
             self.act("listen", who, by)
@@ -43,6 +56,21 @@ class PracticeRules(SessionMachine):
                 self.listener_tries_the_floor(data, "start_share")
         else:
             self.act("propose_item", data.draw(st.sampled_from(pool), label="who"), by)
+
+    def safety_pause(self, data: st.DataObject) -> None:
+        """The chair (or someone else) pauses with a reason, maybe refers someone, resumes.
+
+        Reasons are mostly codes, sometimes none, sometimes free text (refused);
+        referrals mostly to a kind of resource, sometimes to something else (refused).
+        """
+        by = self.draw_by(data, usually=self.chair())
+        self.act("pause", by=by, reason=data.draw(st.sampled_from(REASONS), label="reason"))
+        if data.draw(st.booleans(), label="refer"):
+            who = data.draw(st.sampled_from(self.present_ids() * 3 + self.people), label="who")
+            to = data.draw(st.sampled_from(REFERRALS), label="to")
+            self.act("refer", who, self.draw_by(data, usually=self.chair()), to=to)
+        self.h.wait(data.draw(st.sampled_from(STEPS), label="for"))
+        self.act("resume", by=by, reason=data.draw(st.sampled_from(REASONS), label="reason"))
 
     @precondition(lambda self: running(self) and bool(self.h.model.listening))
     @rule(
