@@ -45,6 +45,7 @@ from people import BUILTIN_FORMATS
 FORMATS = ps.formats.names()
 
 
+@pytest.mark.kit  # random sessions of the kit: tracing only slows them
 class TestEveryFormatConforms:
     """Every installed format keeps the fairness promises under random sessions."""
 
@@ -255,6 +256,7 @@ class TestTheModelReadsDeclarations:
         assert outcomes == [accept, refuse, accept, accept, refuse, accept, refuse, accept]
         harness.check()
 
+    @pytest.mark.kit
     def test_a_renamed_policy_passes_the_kit(self, added: Any) -> None:
         """Popcorn under another name passes the whole kit (automatic roll-overs included)."""
         added(Policies(RenamedPopcorn()), "renamed")

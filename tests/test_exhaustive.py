@@ -31,6 +31,9 @@ import pytest
 import peersupport as ps
 from peersupport.testing import Action, Outcome, SessionHarness
 
+# every sequence up to a depth, through the kit's harness: tracing only slows it
+pytestmark = pytest.mark.kit
+
 
 class SeatOrderChart(ps.FormatChart):
     """A round in seat order, and new rounds."""

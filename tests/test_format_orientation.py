@@ -52,6 +52,7 @@ def phases_of(session: ps.Session) -> list[str]:
     return [str(e.data["phase"]) for e in session.events if e.kind is K.PHASE_ENTERED]
 
 
+@pytest.mark.kit  # random sessions of the kit: tracing only slows them
 class TestConformance:
     def test_passes_the_conformance_kit(self):
         """The conformance kit's random sessions keep every invariant in this format."""

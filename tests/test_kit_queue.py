@@ -154,6 +154,7 @@ ACCEPT, REFUSE = Outcome.ACCEPT, Outcome.REFUSE
 
 
 @pytest.mark.usefixtures("queues")
+@pytest.mark.kit  # random sessions of the kit: tracing only slows them
 class TestTheKitRunsQueues:
     """Formats with queue phases pass the whole kit, which reads the policies' declarations."""
 
