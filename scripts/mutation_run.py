@@ -39,6 +39,11 @@ TESTS = (
     "tests/test_reach.py",
     "tests/test_plugins.py",
     "tests/test_mutation_kills.py",
+    "tests/test_hands.py",
+    "tests/test_safety.py",
+    "tests/test_schedule.py",
+    "tests/test_practice.py",
+    "tests/test_decisions.py",
 )
 #: Tests left out unless ``--all-tests``: node ids containing one of these.
 SKIP = ("test_the_kit_names_the_broken_invariant",)
