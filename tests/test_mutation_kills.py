@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import given
@@ -1050,14 +1051,30 @@ class Impatient:
 
     session: ps.Session | None = None
     action = "pause"
+    args: tuple[object, ...] = ()
+    options: ClassVar[dict[str, object]] = {}
 
     @ps.hookimpl
     def share_started(self, session: ps.SessionView, event: ps.Event) -> None:
         assert self.session is not None
-        getattr(self.session, self.action)(by="dee")
+        getattr(self.session, self.action)(*self.args, by="dee", **self.options)
 
 
-@pytest.mark.parametrize("action", ["pause", "end"])
+#: A facilitator's actions, and members' actions done by a facilitator for them.
+BUSY = {
+    "pause": ((), {}),
+    "end": ((), {}),
+    "refer": (("bo",), {"to": "crisis-line"}),
+    "listen": (("bo",), {}),
+    "propose_item": (("bo",), {}),
+    "skip_to": (("check_out",), {}),
+    "propose_amendment": (("bo",), {"share_limit": 200}),
+    "decide_amendment": ((1,), {"agree": 1, "disagree": 0, "stand_aside": 0}),
+    "withdraw_amendment": ((1,), {}),
+}
+
+
+@pytest.mark.parametrize("action", list(BUSY))
 def test_an_action_from_a_hook_is_refused_as_busy(
     added: Callable[[object, str], None], make_session: Callable[..., ps.Session], action: str
 ) -> None:
@@ -1067,10 +1084,12 @@ def test_an_action_from_a_hook_is_refused_as_busy(
     ``ps.SessionBusy`` (check ``one-action-at-a-time``); docs/embedding.md:
     ``str(refusal)`` is a full sentence; a failing hook is kept in
     ``session.hook_failures`` and the session goes on.) Kills ``ledger._busy``
-    losing the actor, the action or the reason.
+    losing the actor, the action or the reason, and an action starting
+    (``ledger.begin``) under another actor's or action's name.
     """
     impatient = Impatient()
     impatient.action = action
+    impatient.args, impatient.options = BUSY[action]
     added(impatient, "impatient")
     session = impatient.session = make_session()
     session.advance(by="dee", to="check_in")

@@ -78,17 +78,24 @@ class TestReferrals:
             ("bo", "therapist", "dee", "referral"),
             ("zz", "crisis-line", "dee", "closed-group"),
             ("bo", "crisis-line", "al", "facilitator-only-action"),
+            (7, "crisis-line", "dee", "member-id"),
         ],
     )
     def test_refused_referrals_record_nothing(self, member, to, by, rule):
+        """Refused, changing nothing; the refusal names who acted and the action."""
         s, _clock = started()
-        refused(s, lambda: s.refer(member, by=by, to=to), rule)
+        refusal = refused(s, lambda: s.refer(member, by=by, to=to), rule)
+        assert (refusal.actor, refusal.action) == (by, "refer")
+        if rule == "closed-group":
+            assert "zz is not a member of the closed group" in str(refusal)
 
     def test_only_someone_who_has_been_in_the_session(self):
         clock = ps.ManualClock(0)
         s = ps.Session(make_group(), CIRCLE, clock=clock)
         s.arrive("dee")
-        refused(s, lambda: s.refer("bo", by="dee", to="peer-worker"), "referral")
+        refusal = refused(s, lambda: s.refer("bo", by="dee", to="peer-worker"), "referral")
+        assert refusal.actor == "dee"
+        assert "bo has not been in this session" in str(refusal)
 
 
 def test_a_co_facilitator_carries_on_while_the_facilitator_steps_out():
