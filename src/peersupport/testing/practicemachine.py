@@ -33,7 +33,7 @@ REFERRALS = (*sorted(REFERRAL_CODES), "a friend")
 
 
 class PracticeRules(SessionMachine):
-    """Listening, agenda items, skipping and amendments decided by the group."""
+    """Listening, agenda items, skipping, safety pauses and referrals, and group decisions."""
 
     @precondition(running)
     @rule(
