@@ -11,12 +11,13 @@ What it does:
 
 * Snapshots the checkout (``src``, ``tests``, ``docs``, ``conftest.py`` and
   ``pyproject.toml`` with a ``[tool.mutmut]`` section added) into ``.mutation/``
-  (ignored by git) and runs ``mutmut run --max-children 1`` there. mutmut mutates
+  (ignored by git) and runs ``mutmut run --max-children N`` there (``--workers``,
+  1 by default: the machine stays usable). mutmut mutates
   its own copy (``.mutation/mutants/``); the checkout is never touched.
 * The test is the engine's and the kit's fast tests (``TESTS``), with
   hypothesis derandomized at ``--examples`` examples per test (20 by default; CI
-  runs 100) and without the catalogue of broken plugins (``SKIP``: 34 kit runs
-  of 500 examples each, two thirds of the time of a surviving mutant, and a test of
+  runs 100) and without the catalogue of broken plugins (``SKIP``: 41 kit runs
+  of 100 examples each, most of the time of a surviving mutant, and a test of
   the kit rather than of the engine; ``--all-tests`` keeps it). mutmut runs, for each
   mutant, only the tests that reach the mutated function, fastest first, stopping at
   the first failure.

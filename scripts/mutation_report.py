@@ -65,9 +65,9 @@ mutmut, then. What the script adds to make it fit this project:
   usual time), so a mutant that makes the engine loop is a timeout in seconds
   rather than after mutmut's own limit of minutes. Timeouts count as killed.
 * Hypothesis is derandomized, so a mutant's result does not depend on luck, at 20
-  examples a test (the suite's own runs use 100); the 34 kit runs of the catalogue
-  of broken plugins are left out (500 examples each: two thirds of a survivor's
-  time, and a test of the kit rather than of the engine).
+  examples a test (the suite's own runs use 100); the kit runs of the catalogue
+  of broken plugins are left out (34 of 500 examples each when this was measured:
+  two thirds of a survivor's time, and a test of the kit rather than of the engine).
 """.splitlines()
 
 
@@ -111,9 +111,10 @@ def _scores(modules: list[Module], seconds: float, mutants: object, per_mutant: 
         f"| {percent(killed / checked if checked else None)} |",
         "",
         f"Time: {minutes(seconds)} of `mutmut run` for {mutants} mutants, "
-        f"{per_mutant:.1f} s a mutant on average, with one worker under `nice -n 15` on a "
-        "shared 2-core machine (the runs include mutmut's stats run, which maps the tests "
-        "to the functions they call, about a minute).",
+        f"{per_mutant:.1f} s a mutant on average (wall time times workers: a run with "
+        "`--workers 2` counts twice), under `nice -n 15` on a shared 2-core machine (the "
+        "runs include mutmut's stats run, which maps the tests to the functions they call, "
+        "about a minute).",
         "",
     ]
 
