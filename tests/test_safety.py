@@ -88,6 +88,9 @@ class TestReferrals:
         assert (refusal.actor, refusal.action) == (by, "refer")
         if rule == "closed-group":
             assert "zz is not a member of the closed group" in str(refusal)
+        if rule == "referral":
+            kinds = "crisis-line, professional, emergency-services, peer-worker"
+            assert f"a referral is to one of {kinds}" in str(refusal)
 
     def test_only_someone_who_has_been_in_the_session(self):
         clock = ps.ManualClock(0)
