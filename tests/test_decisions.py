@@ -70,9 +70,17 @@ class TestConsensus:
         s, _clock = opened()
         s.propose_amendment("bo", cross_talk=True)
         error = refused(s, lambda: s.decide_amendment(1, by="dee", agree=4), "decision")
-        assert "4 counted but 5 present take part" in str(error)
+        assert "4 counted but 5 present take part; consensus counts everyone present" in str(error)
         s.leave("cy")  # who left has no say
         assert s.decide_amendment(1, by="dee", agree=4).data["outcome"] == "accepted"
+
+    def test_nobody_agreeing_is_no_consensus(self):
+        """Everyone standing aside: nobody disagrees, but nobody agrees either."""
+        s, _clock = opened()
+        s.propose_amendment("bo", cross_talk=True)
+        decided = s.decide_amendment(1, by="dee", agree=0, stand_aside=TAKING_PART)
+        assert decided.data["outcome"] == "rejected"
+        assert s.agreement.cross_talk is False
 
 
 class TestVotes:
@@ -109,7 +117,13 @@ class TestVotes:
     def test_a_count_is_of_whole_numbers_of_those_present(self, counts):
         s, _clock = opened("majority")
         s.propose_amendment("al", may_pass=False)
-        refused(s, lambda: s.decide_amendment(1, by="dee", **counts), "decision")
+        error = refused(s, lambda: s.decide_amendment(1, by="dee", **counts), "decision")
+        assert (error.actor, error.action) == ("dee", "decide_amendment")
+        whole = all(type(n) is int and n >= 0 for n in counts.values())
+        if whole:  # too many: only consensus counts everyone, so no more is said
+            assert str(error).endswith("present take part (rule 'decision')")
+        else:
+            assert "the count is of whole numbers from 0" in str(error)
 
     def test_the_group_changes_how_it_decides(self):
         s, _clock = opened()

@@ -115,6 +115,16 @@ class TestClosingTime:
         s.end(by="dee")
         same_again(s)
 
+    def test_the_next_deadline_names_the_notice_then_the_end(self):
+        """next_deadline() says what falls due: the time-to-close notice, then the end."""
+        s, clock = scheduled(minutes=80)
+        clock.set(T0 + 5 * 60)  # the opening's budget is over: the phase's deadline is past
+        s.apply_due()
+        assert s.next_deadline() == ps.Deadline(T0 + 75 * 60, "time-to-close")
+        clock.set(T0 + 75 * 60)
+        s.apply_due()
+        assert s.next_deadline() == ps.Deadline(T0 + 80 * 60, "meeting-end")
+
     def test_a_session_ended_on_time_never_overruns(self):
         s, clock = scheduled(minutes=80)
         clock.set(T0 + 76 * 60)
