@@ -14,6 +14,11 @@ CIRCLE = ps.formats.get("sharing-circle")
 K = ps.EventKind
 #: Present and taking part in the test group: dee, al, bo, cy, nu (ob observes).
 TAKING_PART = 5
+#: What a proposal may change, as its refusal lists them.
+SETTINGS = (
+    "share_limit, warn_at, hard_cap, cross_talk, may_pass, reserved_time, share_the_air, "
+    "phase_cap, size_guidance, decision"
+)
 
 
 def opened(decision: str = "consensus") -> tuple[ps.Session, ps.ManualClock]:
@@ -139,9 +144,9 @@ class TestProposals:
     @pytest.mark.parametrize(
         ("changes", "message"),
         [
-            ({}, "got none"),
-            ({"guidelines": ("Be kind.",)}, "got guidelines"),
-            ({"version": 7}, "got version"),
+            ({}, f"a proposal changes some of {SETTINGS}; got none"),
+            ({"guidelines": ("Be kind.",)}, f"some of {SETTINGS}; got guidelines"),
+            ({"version": 7, "name": "x"}, "; got name, version"),
             ({"warn_at": 400.0}, "must come before the share limit"),
             ({"share_limit": -5}, "share_limit"),
             ({"decision": "whoever shouts"}, "decision must be one of"),
@@ -168,9 +173,21 @@ class TestProposals:
         s.withdraw_amendment(1, by="dee")
         assert s.state.amendments == {1: "withdrawn"}
         refused(s, lambda: s.decide_amendment(1, by="dee", agree=5), "amendment")
-        refused(s, lambda: s.withdraw_amendment(1, by="dee"), "amendment")
-        refused(s, lambda: s.decide_amendment(2, by="dee", agree=5), "amendment")
+        error = refused(s, lambda: s.withdraw_amendment(1, by="dee"), "amendment")
+        assert "proposal 1 is not open (it was withdrawn)" in str(error)
+        error = refused(s, lambda: s.decide_amendment(2, by="dee", agree=5), "amendment")
+        assert "proposal 2 is not open (no such proposal)" in str(error)
         same_again(s)
+
+    @pytest.mark.parametrize("proposal", [1.0, True, "1", None])
+    def test_a_proposal_is_named_by_its_number(self, proposal):
+        """Only the int 1 names proposal 1: not 1.0, True or "1" (which equal or read as 1)."""
+        s, _clock = opened()
+        s.propose_amendment("al", hard_cap=True)
+        error = refused(s, lambda: s.withdraw_amendment(proposal, by="dee"), "amendment")
+        assert f"proposal {proposal!r} is not open (no such proposal)" in str(error)
+        refused(s, lambda: s.decide_amendment(proposal, by="dee", agree=5), "amendment")
+        assert s.state.amendments == {1: "open"}
 
     def test_a_proposal_is_withdrawn_while_paused_too(self):
         s, _clock = opened()

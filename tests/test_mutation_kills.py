@@ -1105,6 +1105,36 @@ def test_an_action_from_a_hook_is_refused_as_busy(
     )
 
 
+class Reader:
+    """A plugin whose hook reads the session's time (which records what fell due)."""
+
+    session: ps.Session | None = None
+    method = "time_plan"
+
+    @ps.hookimpl
+    def share_started(self, session: ps.SessionView, event: ps.Event) -> None:
+        assert self.session is not None
+        getattr(self.session, self.method)()
+
+
+@pytest.mark.parametrize("method", ["time_plan", "apply_due"])
+def test_reading_the_time_from_a_hook_is_refused_as_busy(
+    added: Callable[[object, str], None], make_session: Callable[..., ps.Session], method: str
+) -> None:
+    """time_plan() and apply_due() may record events: from a hook they are refused, by name."""
+    reader = Reader()
+    reader.method = method
+    added(reader, "reader")
+    session = reader.session = make_session()
+    session.advance(by="dee", to="check_in")
+    session.start_share("al")
+    (failure,) = session.hook_failures
+    busy = failure.error
+    assert isinstance(busy, ps.SessionBusy)
+    assert (busy.actor, busy.action, busy.rule) == (None, method, "one-action-at-a-time")
+    assert str(busy).startswith(f"someone may not {method}: another action")
+
+
 class Wordy(ps.Rule):
     """Fails with a message of a given length when checking a share."""
 

@@ -61,12 +61,12 @@ class TestOpening:
         [
             (T0, None, "must come after the session opens"),
             (T0 - 1, None, "must come after the session opens"),
-            (math.nan, None, "finite"),
-            (math.inf, None, "finite"),
-            ("20:30", None, "must be a number"),
-            (T0 + 60, 0, "close_notice"),
-            (T0 + 60, -5, "close_notice"),
-            (T0 + 60, 10**6, "close_notice"),
+            (math.nan, None, r"^the scheduled end \(ends_at\) must be a finite number"),
+            (math.inf, None, r"^the scheduled end \(ends_at\) must be a finite number"),
+            ("20:30", None, r"^the scheduled end \(ends_at\) must be a number"),
+            (T0 + 60, 0, r"^the time-to-close notice \(close_notice\) must be more than 0"),
+            (T0 + 60, -5, r"^the time-to-close notice \(close_notice\) must be more than 0"),
+            (T0 + 60, 10**6, r"^the time-to-close notice \(close_notice\) must be more than 0"),
             (None, 300, "needs a scheduled end"),
         ],
     )
@@ -124,6 +124,13 @@ class TestClosingTime:
         clock.set(T0 + 75 * 60)
         s.apply_due()
         assert s.next_deadline() == ps.Deadline(T0 + 80 * 60, "meeting-end")
+
+    def test_the_time_plan_records_what_falls_due_at_that_moment(self):
+        """time_plan() first records deadlines due by now, one due exactly now included."""
+        s, clock = scheduled(minutes=80)
+        clock.set(T0 + 5 * 60)  # exactly the end of the opening's budget
+        s.time_plan()
+        assert (s.events[-1].kind, s.events[-1].time) == (K.PHASE_TIME_UP, T0 + 5 * 60)
 
     def test_a_session_ended_on_time_never_overruns(self):
         s, clock = scheduled(minutes=80)
