@@ -128,7 +128,10 @@ class TestVotes:
         if whole:  # too many: only consensus counts everyone, so no more is said
             assert str(error).endswith("present take part (rule 'decision')")
         else:
-            assert "the count is of whole numbers from 0" in str(error)
+            assert str(error) == (
+                "dee may not decide_amendment: the count is of whole numbers from 0 "
+                "(rule 'decision')"
+            )
 
     def test_the_group_changes_how_it_decides(self):
         s, _clock = opened()
@@ -159,7 +162,10 @@ class TestProposals:
 
     def test_who_proposes(self):
         s, _clock = opened()
-        refused(s, lambda: s.propose_amendment("ob", hard_cap=True), "amendment")  # observes
+        error = refused(s, lambda: s.propose_amendment("ob", hard_cap=True), "amendment")
+        assert str(error) == "ob may not propose_amendment: ob observes (rule 'amendment')"
+        error = refused(s, lambda: s.propose_amendment(7, hard_cap=True), "member-id")
+        assert (error.actor, error.action) == (None, "propose_amendment")
         refused(s, lambda: s.propose_amendment("al", by="bo", hard_cap=True), "acts-for-themself")
         proposed = s.propose_amendment("nu", by="dee", hard_cap=True)  # recorded for them
         assert (proposed.actor, proposed.member) == ("dee", "nu")
@@ -205,6 +211,7 @@ class TestProposals:
         s.decide_amendment(2, by="dee", agree=5)  # the limit is now 180 s
         error = refused(s, lambda: s.decide_amendment(1, by="dee", agree=5), "amendment")
         assert "must come before the share limit" in str(error)
+        assert (error.actor, error.action) == ("dee", "decide_amendment")
         s.withdraw_amendment(1, by="dee")
         assert s.state.amendments == {1: "withdrawn", 2: "accepted"}
 
@@ -290,3 +297,44 @@ def test_the_timeline_reads_the_decisions():
         "Dee withdraws amendment 2",
         "Bo listens this session",
     ]
+
+
+class FailsOnAmendments(ps.Rule):
+    """Watches the agreement being amended, and fails."""
+
+    id = "fails-on-amendments"
+    watches = frozenset({K.AGREEMENT_AMENDED})
+
+    def notice(self, session: ps.Session, event: ps.Event) -> None:
+        raise ValueError("boom")
+
+
+class FailsOnAmendmentsPlugin:
+    @ps.hookimpl
+    def register_rules(self, register):
+        register(FailsOnAmendments())
+
+
+class FailingChart(ps.FormatChart):
+    opening = ps.Phase(
+        "Opening", policy="facilitator-only", initial=True, rules=("fails-on-amendments",)
+    )
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+    advance = opening.to(closing)
+
+
+def test_a_decision_is_all_or_nothing(added):
+    """A rule failing on the amendment a decision makes undoes the decision too."""
+    added(FailsOnAmendmentsPlugin(), "fails-on-amendments")
+    fmt = ps.Format.from_chart("failing", FailingChart)
+    s = ps.Session(make_group(), fmt, clock=ps.ManualClock(T0))
+    for person in EVERYONE:
+        s.arrive(person)
+        s.consent(person)
+    s.propose_amendment("al", hard_cap=True)
+    before, events = s.state, list(s.events)
+    with pytest.raises(ps.PluginError, match="fails-on-amendments"):
+        s.decide_amendment(1, by="dee", agree=TAKING_PART)
+    assert (s.state, list(s.events)) == (before, events)
+    assert s.state.amendments == {1: "open"}
