@@ -23,12 +23,12 @@ from typing import Any
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
-from hypothesis import Phase, seed, settings  # noqa: E402
 from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 
 import peersupport as ps  # noqa: E402
+from checking import first_failure, seeded  # noqa: E402
 from kit_catalogue import CATALOGUE, Entry  # noqa: E402
-from peersupport.testing import ConformanceError, conformance_settings, machine_for  # noqa: E402
+from peersupport.testing import ConformanceError, machine_for  # noqa: E402
 
 
 def run(entry: Entry, k: int, examples: int) -> tuple[set[str], int, float]:
@@ -41,18 +41,10 @@ def run(entry: Entry, k: int, examples: int) -> tuple[set[str], int, float]:
             sessions += 1
             super().__init__()
 
-    first = conformance_settings(
-        settings(
-            max_examples=examples,
-            phases=[Phase.explicit, Phase.generate],
-            database=None,
-            print_blob=False,
-        )
-    )
     named: set[str] = set()
     started = time.perf_counter()
     try:
-        run_state_machine_as_test(seed(k)(Counted), settings=first)
+        run_state_machine_as_test(seeded(Counted, k), settings=first_failure(examples))
     except Exception as error:  # the kit raises one error, or a group of them
         found: Any = error.exceptions if isinstance(error, BaseExceptionGroup) else (error,)
         named = {e.invariant for e in found if isinstance(e, ConformanceError)} or {repr(error)}

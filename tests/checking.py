@@ -60,12 +60,9 @@ def until_seen(
     assert [kind for kind in wanted if not seen[kind]] == [], seen
 
 
-def first_violation(format_name: str, *, examples: int = 200, tries: int = 3) -> str:
-    """Run the kit on ``format_name`` (seeds 0, 1, …, no shrinking) until it fails; its invariant.
-
-    Fails the test if no run fails.
-    """
-    first = conformance_settings(
+def first_failure(examples: int) -> settings:
+    """The kit's settings for ``examples`` sessions, stopping at the first failure."""
+    return conformance_settings(
         settings(
             max_examples=examples,
             phases=[Phase.explicit, Phase.generate],
@@ -73,6 +70,14 @@ def first_violation(format_name: str, *, examples: int = 200, tries: int = 3) ->
             print_blob=False,
         )
     )
+
+
+def first_violation(format_name: str, *, examples: int = 200, tries: int = 3) -> str:
+    """Run the kit on ``format_name`` (seeds 0, 1, …, no shrinking) until it fails; its invariant.
+
+    Fails the test if no run fails.
+    """
+    first = first_failure(examples)
     for k in range(tries):
         try:
             run_state_machine_as_test(seeded(machine_for(format_name), k), settings=first)
