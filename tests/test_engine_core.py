@@ -139,6 +139,92 @@ class TestAtomicActions:
         # docs/plugins/index.md: the original error is its __cause__ (found by mutation testing)
         assert isinstance(caught.value.__cause__, ZeroDivisionError)
 
+    def test_a_policy_failing_while_an_event_is_recorded_is_named(self, clock, added):
+        """A turn policy's offered() raising for the hooks, after the checks: nothing recorded.
+
+        The hooks are told whom the floor is offered to after each event, so the
+        policy runs while the event is being recorded; the action is undone and the
+        error names the plugin, the event and the original error (its ``__cause__``).
+        If the policy fails again while the state is rebuilt from the log, the next
+        action says so, and the session goes on once the policy works.
+        """
+        broken = {"on": False}
+
+        class OfferBreaks(ps.TurnPolicy):
+            name = "offer-breaks"
+            rounds = True
+            offers = ps.Offer.NEXT_IN_ORDER
+            speakers = ps.Speakers.OFFERED
+
+            def offered(self, floor):
+                if broken["on"]:
+                    raise ZeroDivisionError("bug")
+                return super().offered(floor)
+
+        class Plugin:
+            @ps.hookimpl
+            def register_turn_policies(self, register):
+                register(OfferBreaks())
+
+            @ps.hookimpl
+            def turn_offered(self, session, member):
+                heard.append(member)
+
+        heard: list[str] = []
+        added(Plugin(), "offer-breaks-plugin")
+
+        class OfferChart(ps.FormatChart):
+            opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+            sharing = ps.Phase("Sharing", policy="offer-breaks")
+            closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+            advance = opening.to(sharing) | sharing.to(closing)
+
+        s = ps.Session(make_group(), ps.Format.from_chart("offer", OfferChart), clock=clock)
+        for m in ("dee", "al", "bo"):
+            s.arrive(m)
+            s.consent(m)
+        s.advance(by="dee")
+        s.start_share("al")
+        clock.advance(10)
+        before = snapshot(s)
+        broken["on"] = True
+        with pytest.raises(ps.PluginError) as caught:
+            s.end_share("al")
+        assert str(caught.value) == (
+            "recording 'share_ended' failed in turn policy 'offer-breaks' of plugin "
+            "'offer-breaks-plugin' (ZeroDivisionError: bug); the session is as it was "
+            "before the action"
+        )
+        assert isinstance(caught.value.__cause__, ZeroDivisionError)
+        assert snapshot(s) == before
+        broken["on"] = False
+        ended = s.end_share("al")
+        assert (ended.kind, ended.seq, ended.data["duration"]) == (
+            K.SHARE_ENDED,
+            len(before[1]),
+            10.0,
+        )
+        before = snapshot(s)
+        # An arrival asks no policy in its checks; recording it does (for the hooks),
+        # and so does rebuilding the state after it is undone: the session stays
+        # to be rebuilt, and the next action tries again and says what failed.
+        broken["on"] = True
+        with pytest.raises(ps.PluginError, match=r"^recording 'arrived' failed in turn policy"):
+            s.arrive("cy")
+        with pytest.raises(ps.PluginError) as again:
+            s.arrive("cy")
+        assert str(again.value) == (
+            "arrive (rebuilding the state from the log) failed in turn policy "
+            "'offer-breaks' of plugin 'offer-breaks-plugin' (ZeroDivisionError: bug); "
+            "the session is as it was before the action"
+        )
+        assert isinstance(again.value.__cause__, ZeroDivisionError)
+        broken["on"] = False  # mended: the session goes on from its log
+        assert snapshot(s) == before
+        assert s.arrive("cy").seq == ended.seq + 1
+        assert ps.Session.restore(s.group, s.format, s.events).state == s.state
+        assert heard == ["al", "bo"]  # the hooks heard of recorded events only
+
     def test_share_limits_that_raise_are_named(self, make_session, clock, added):
         """A replaced share-time-limit whose limits() raises: PluginError naming it, no change."""
 

@@ -445,3 +445,121 @@ def test_the_timeline_tells_the_queue_with_names():
         "Dee clears the queue",
     ):
         assert line in text
+
+
+# ---------------------------------------------------------------- restoring edited queue logs
+# The fold checks every hand event against the queue before it; an edited log is
+# refused with a LogError naming the line and the fact.
+
+K = ps.EventKind
+QUEUE_PEOPLE = ("dee", "al", "bo", "cy")
+
+
+class Queue(ps.FormatChart):
+    """Opening, then a discussion by raised hands, then closing."""
+
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    talk = ps.Phase("Talk", policy="raised-hands")
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = opening.to(talk) | talk.to(closing)
+
+
+FMT = ps.Format.from_chart("queue-fold", Queue)
+
+
+def queue_log(clock: ps.ManualClock) -> tuple[ps.Session, list[ps.Event]]:
+    """al, bo and cy raise hands; dee moves cy to the end and back; al's hand comes down."""
+    s = ps.Session(make_group(), FMT, clock=clock, hooks=False)
+    for m in QUEUE_PEOPLE:
+        s.arrive(m)
+        s.consent(m)
+    s.advance(by="dee")
+    for m in ("al", "bo", "cy"):
+        s.raise_hand(m)
+        clock.advance(1)
+    s.move_hand("al", 2, by="dee")  # to the end of the queue: bo, cy, al
+    s.move_hand("al", 0, by="dee")  # and back to the front: al, bo, cy
+    s.lower_hand("al")  # bo, cy
+    return s, list(s.events)
+
+
+def first(events: list[ps.Event], kind: ps.EventKind, member: str | None = None) -> int:
+    return next(i for i, e in enumerate(events) if e.kind is kind and member in (None, e.member))
+
+
+def refusal(events: list[ps.Event]) -> ps.LogError:
+    """The error restoring ``events`` raises."""
+    with pytest.raises(ps.LogError) as info:
+        ps.Session.restore(make_group(), FMT, events)
+    return info.value
+
+
+class TestEditedQueueLogs:
+    def test_the_log_restores(self, clock):
+        s, events = queue_log(clock)
+        restored = ps.Session.restore(make_group(), FMT, events)
+        assert restored.state == s.state
+        assert restored.state.floor.hands == ("bo", "cy")
+
+    def test_a_hand_moved_to_the_end_of_the_queue(self, clock):
+        """The last place of the queue is a place (restore accepts a move there)."""
+        _s, events = queue_log(clock)
+        moved = first(events, K.HAND_MOVED)
+        steps = list(ps.Session.restore_steps(make_group(), FMT, events[: moved + 1]))
+        assert steps[-1][1].state.floor.hands == ("bo", "cy", "al")
+
+    def test_a_hand_moved_past_the_end(self, clock):
+        _s, events = queue_log(clock)
+        moved = first(events, K.HAND_MOVED)
+        events[moved] = events[moved].evolve(data={"position": 3})
+        error = refusal(events)
+        assert error.line == moved + 1
+        assert str(error).endswith("cannot follow the log: position 3 is not in the queue")
+
+    def test_a_hand_raised_past_the_end(self, clock):
+        _s, events = queue_log(clock)
+        raised = first(events, K.HAND_RAISED, "bo")
+        events[raised] = events[raised].evolve(data={"position": 2})
+        error = refusal(events)
+        assert error.line == raised + 1
+        assert str(error).endswith("cannot follow the log: position 2 is not in the queue")
+
+    def test_a_hand_raised_twice(self, clock):
+        _s, events = queue_log(clock)
+        raised = first(events, K.HAND_RAISED, "bo")
+        events[raised] = events[raised].evolve(member="al", actor="al")
+        error = refusal(events)
+        assert error.line == raised + 1
+        assert str(error).endswith(
+            "cannot follow the log: al cannot raise a hand: already raised, or not present"
+        )
+
+    def test_a_hand_raised_by_someone_absent(self, clock):
+        _s, events = queue_log(clock)
+        arrived = first(events, K.ARRIVED, "cy")
+        events = [e for i, e in enumerate(events) if i not in (arrived, arrived + 1)]
+        events = [e.evolve(seq=i) for i, e in enumerate(events)]
+        raised = first(events, K.HAND_RAISED, "cy")
+        assert "cannot raise a hand: already raised, or not present" in str(refusal(events))
+        assert refusal(events).line == raised + 1
+
+    def test_a_hand_lowered_that_was_not_raised(self, clock):
+        _s, events = queue_log(clock)
+        lowered = first(events, K.HAND_LOWERED)
+        events[lowered] = events[lowered].evolve(member="dee", actor="dee")
+        error = refusal(events)
+        assert error.line == lowered + 1
+        assert str(error).endswith("cannot follow the log: dee's hand is not raised")
+
+
+class TestSharesOf:
+    def test_shares_and_seconds_of_each_member(self, clock):
+        """``shares_of``: (shares, seconds spoken) so far; (0, 0.0) for who has not shared."""
+        s, _events = queue_log(clock)
+        s.start_share("bo")
+        clock.advance(42.5)
+        s.end_share("bo")
+        assert s.shares_of("bo") == (1, 42.5)
+        none = s.shares_of("cy")
+        assert none == (0, 0.0)
+        assert [type(x) for x in none] == [int, float]

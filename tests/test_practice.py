@@ -311,3 +311,66 @@ def test_any_mix_restores_and_verifies(steps, fmt):
             if e.member == name and e.kind in (K.SHARE_STARTED, K.CALLED_ON, K.HAND_RAISED)
         ]
     same_again(s)
+
+
+class Agenda(ps.FormatChart):
+    """Opening, agenda setting (members propose items), then work on the items."""
+
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    agenda = ps.Phase("Agenda", policy="open-floor", agenda=True)
+    work = ps.Phase("Work", policy="open-floor")
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = opening.to(agenda) | agenda.to(work) | work.to(closing)
+
+
+AGENDA = ps.Format.from_chart("agenda-fold", Agenda)
+
+
+class TestAgendaItemsRestore:
+    def agenda_log(self, clock):
+        s = ps.Session(make_group(), AGENDA, clock=clock, hooks=False)
+        for m in ("dee", "al", "bo", "cy"):
+            s.arrive(m)
+            s.consent(m)
+        s.advance(by="dee")
+        s.propose_item("al")
+        s.propose_item("al")
+        s.advance(by="dee")
+        return s, list(s.events)
+
+    def test_the_log_restores(self, clock):
+        s, events = self.agenda_log(clock)
+        assert ps.Session.restore(make_group(), AGENDA, events).state == s.state
+        assert s.state.agenda_items == {"al": 2}
+
+    def test_an_item_proposed_outside_agenda_setting(self, clock):
+        """A present member's item, recorded after agenda setting ended: refused."""
+        _s, events = self.agenda_log(clock)
+        item = events[first(events, ps.EventKind.ITEM_PROPOSED)]
+        events.append(item.evolve(seq=len(events), time=events[-1].time))
+        error = restore_refusal(events)
+        assert error.line == len(events)
+        assert str(error).endswith(
+            "cannot follow the log: al cannot propose an agenda item in work"
+        )
+
+    def test_an_item_proposed_by_someone_absent(self, clock):
+        _s, events = self.agenda_log(clock)
+        proposed = first(events, ps.EventKind.ITEM_PROPOSED)
+        events[proposed] = events[proposed].evolve(member="nu", actor="nu")
+        error = restore_refusal(events)
+        assert error.line == proposed + 1
+        assert str(error).endswith(
+            "cannot follow the log: nu cannot propose an agenda item in agenda"
+        )
+
+
+def restore_refusal(events: list[ps.Event]) -> ps.LogError:
+    """The error restoring ``events`` (of the agenda format) raises."""
+    with pytest.raises(ps.LogError) as info:
+        ps.Session.restore(make_group(), AGENDA, events)
+    return info.value
+
+
+def first(events: list[ps.Event], kind: ps.EventKind) -> int:
+    return next(i for i, e in enumerate(events) if e.kind is kind)

@@ -68,6 +68,17 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:195] + " …"
 
 
+def _failed(exc: Exception, doing: str) -> PeersupportError:
+    """The library error for ``exc``, raised while ``doing``: naming the plugin's code if any."""
+    culprit = plugins.plugin_code(exc)
+    error = (PeersupportError if culprit is None else PluginError)(
+        f"{doing} failed{'' if culprit is None else ' in ' + culprit} "
+        f"({type(exc).__name__}: {_short(exc)}); the session is as it was before the action"
+    )
+    error.__cause__ = exc  # (``raise ... from`` loses it when compiled with mypyc)
+    return error
+
+
 class Ledger:
     """Log, state, clock and commit of one session (inside the engine).
 
@@ -168,9 +179,11 @@ class Ledger:
         if self._stale:
             try:
                 self._rebuild()
-            except BaseException:
+            except BaseException as exc:
                 self._lock.release()
-                raise
+                if isinstance(exc, PeersupportError) or not isinstance(exc, Exception):
+                    raise
+                raise _failed(exc, f"{action} (rebuilding the state from the log)") from exc
 
     def begin(self, actor: str | None, action: str) -> float:
         """Start an action (see :meth:`enter`) and read the clock (see :meth:`now`).
@@ -211,7 +224,7 @@ class Ledger:
             return exc if actor is None else exc.acted_by(actor)
         culprit = plugins.plugin_code(exc)
         if culprit is None:
-            return exc
+            raise exc  # raised here, with its cause: the callers raise ``from None``
         error = PluginError(
             f"{culprit} failed while checking an action ({type(exc).__name__}: "
             f"{_short(exc)}); the session is unchanged"
@@ -303,7 +316,9 @@ class Ledger:
                 before this one that must go with it (an automatic roll-over).
 
         Raises:
-            PluginError: A rule's notice raised or gave data that cannot be logged.
+            PluginError: A rule's notice raised or gave data that cannot be logged,
+                or a plugin's rule or turn policy raised while the event was recorded
+                (e.g. in ``offered()`` for the hooks); the session is unchanged.
             PeersupportError: Recording failed otherwise; the session is unchanged.
         """
         events, live = self.events, self.live
@@ -325,10 +340,7 @@ class Ledger:
             self.rollback(start)
             if isinstance(exc, PeersupportError) or not isinstance(exc, Exception):
                 raise
-            raise PeersupportError(
-                f"recording {kind.value!r} failed ({type(exc).__name__}: {exc}); "
-                "the session is as it was before the action"
-            ) from exc
+            raise _failed(exc, f"recording {kind.value!r}") from exc
         return event
 
     def _notices(self, watchers: tuple[Rule, ...], event: Event) -> None:
