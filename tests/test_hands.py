@@ -224,13 +224,29 @@ class TestTheQueue:
         assert s.state.floor.hands == ("al", "bo")
         assert ps.Session.verify(s.group, s.format, s.events).state == s.state
 
+    def test_equal_keys_of_a_policy_s_own_rule_keep_their_order(self, capped):
+        """Ties by the policy's own hand_key stay in the order the hands went up."""
+        s, clock = started(capped, phase=None)
+        for member in ("al", "cy"):
+            s.raise_hand(member)
+            share(s, clock, member, 30)
+        s.advance(by="dee")
+        s.raise_hand("al")  # shared once
+        s.raise_hand("bo")  # never: after al
+        s.raise_hand("cy")  # shared once, as al: after al, before bo
+        assert s.state.floor.hands == ("al", "cy", "bo")
+
     def test_a_policy_placing_a_hand_outside_the_queue_is_named(self, capped):
         s, _clock = started(capped, phase=None)
         s.advance(by="dee")
         s.advance(by="dee")
         before, length = s.state, len(s.events)
-        with pytest.raises(ps.PluginError, match="'nowhere-hands' of test-hands placed al's hand"):
+        with pytest.raises(ps.PluginError) as error:
             s.raise_hand("al")
+        assert str(error.value) == (
+            "turn policy 'nowhere-hands' of test-hands placed al's hand at 99, not a place "
+            "in a queue of 0; the session is unchanged"
+        )
         assert (s.state, len(s.events)) == (before, length)
 
     def test_a_policy_limits_shares_per_phase(self, capped):
@@ -563,3 +579,90 @@ class TestSharesOf:
         none = s.shares_of("cy")
         assert none == (0, 0.0)
         assert [type(x) for x in none] == [int, float]
+
+
+# ---------------------------------------------------------------- the declared order rules
+
+
+class FairHands(ps.RaisedHands):
+    """First come, but whoever has shared fewer times in this phase goes first."""
+
+    name = "fair-hands"
+    hand_rounds = True
+
+
+class FairChart(ps.FormatChart):
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    fair = ps.Phase("Fair", policy="fair-hands")
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = opening.to(fair) | fair.to(closing)
+
+
+class FairPlugin:
+    @ps.hookimpl
+    def register_turn_policies(self, register):
+        register(FairHands())
+
+
+def in_the_stack() -> tuple[ps.Session, ps.ManualClock]:
+    """Check-in: al 100 s, bo 50 s, cy 0 s, nu and dee pass; in the stack dee shared 10 s."""
+    clock = ps.ManualClock(1000.0)
+    s = ps.Session(make_group(), TALK, clock=clock, hooks=False)
+    for person in PEOPLE:
+        s.arrive(person)
+        s.consent(person)
+    s.advance(by="dee")
+    for member, seconds in (("al", 100), ("bo", 50), ("cy", 0), ("nu", None), ("dee", None)):
+        if seconds is None:
+            s.pass_turn(member)
+        else:
+            share(s, clock, member, seconds)
+    s.advance(by="dee")
+    s.advance(by="dee")
+    s.raise_hand("dee")
+    share(s, clock, "dee", 10)
+    return s, clock
+
+
+class TestDeclaredOrder:
+    """The engine's own ordering of a queue by what a policy declares."""
+
+    def test_fewer_shares_in_the_phase_first(self, added):
+        added(FairPlugin(), "fair-hands-plugin")
+        s, clock = started(ps.Format.from_chart("fair", FairChart), phase=None)
+        s.raise_hand("al")
+        share(s, clock, "al", 20)
+        s.raise_hand("al")  # shared once in this phase
+        s.raise_hand("bo")  # not yet: before al
+        s.raise_hand("cy")  # not yet either: after bo, before al
+        assert s.state.floor.hands == ("bo", "cy", "al")
+
+    def test_progressive_ties_broken_by_shares_then_seconds(self):
+        """Nobody has shared in the stack but dee: then shares, then seconds spoken, decide."""
+        s, _clock = in_the_stack()
+        for member in ("al", "bo", "dee", "cy", "nu"):
+            s.raise_hand(member)
+        # keys (phase shares, shares, seconds): nu (0, 0, 0), cy (0, 1, 0), bo (0, 1, 50),
+        # al (0, 1, 100), dee (1, 1, 10)
+        assert s.state.floor.hands == ("nu", "cy", "bo", "al", "dee")
+
+    def test_progressive_order_after_a_restore(self):
+        """The keys of hands already up are worked out again from the restored state."""
+        s, _clock = in_the_stack()
+        for member in ("al", "bo", "dee"):
+            s.raise_hand(member)
+        restored = ps.Session.restore(s.group, s.format, s.events, clock=s.clock)
+        for member in ("cy", "nu"):
+            restored.raise_hand(member)
+            s.raise_hand(member)
+        assert restored.state.floor.hands == ("nu", "cy", "bo", "al", "dee")
+        assert restored.events[-2:] == s.events[-2:]
+
+    def test_each_queue_s_hand_key(self):
+        """``hand_key`` by each declared rule: () first come, then phase shares, shares, seconds."""
+        s, _clock = in_the_stack()
+        assert ps.RaisedHands().hand_key(s, "dee") == ()
+        assert FairHands().hand_key(s, "dee") == (1,)
+        assert ps.ProgressiveHands().hand_key(s, "dee") == (1, 1, 10.0)
+        assert ps.ProgressiveHands().hand_key(s, "al") == (0, 1, 100.0)
+        assert ps.ProgressiveHands().hand_key(s, "nu") == (0, 0, 0.0)
