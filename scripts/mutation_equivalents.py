@@ -3,10 +3,16 @@
 An entry names the module (its file name without ``.py``), the function (``Class.method``
 for a method), the mutated line(s) before and after, stripped, and the reason. A
 survivor matches an entry by that text, not by mutmut's numbering of the mutants.
+
+A ``[[relabelled]]`` entry explains a family at once: in the named functions (all of
+them called inside an action's ``try``, whose ``except`` re-labels any refusal with
+whoever acted), a mutant that only puts ``None`` in place of one of the ``names``
+given as a call's argument (the actor a refusal is given) is equivalent.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -14,11 +20,47 @@ EQUIVALENTS = Path(__file__).resolve().parent / "mutation_equivalents.toml"
 
 
 def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
-    """The explained equivalent mutants (none if the file does not exist)."""
+    """The explained equivalent mutants (none if the file does not exist).
+
+    A ``[[relabelled]]`` entry comes back with ``family = "relabelled"`` and its
+    ``functions`` and ``names`` joined with spaces.
+    """
     if not path.is_file():
         return []
     data = tomllib.loads(path.read_text())
-    return [{k: str(v) for k, v in entry.items()} for entry in data.get("equivalent", [])]
+    found = [{k: str(v) for k, v in entry.items()} for entry in data.get("equivalent", [])]
+    for entry in data.get("relabelled", []):
+        found.append(
+            {
+                "family": "relabelled",
+                "module": str(entry["module"]),
+                "functions": " ".join(entry["functions"]),
+                "names": " ".join(entry.get("names", ["actor", "by"])),
+                "reason": str(entry["reason"]),
+            }
+        )
+    return found
+
+
+def _actor_to_none(before: str, after: str, names: list[str]) -> bool:
+    """Whether ``after`` is ``before`` with one actor argument named in ``names`` made ``None``.
+
+    An actor argument is followed by the action's name (a string literal): a
+    refusal's ``(actor, "action", …)`` or a check's ``(live, actor, "action", …)``.
+
+    Not for the ledger's own calls, which run outside the ``try`` (``begin``,
+    ``enter``) or are the re-labelling itself (``refused``).
+    """
+    if any(call in before for call in ("ledger.begin(", "ledger.enter(", "ledger.refused(")):
+        return False
+    for name in names:
+        # The actor argument: the next argument is the action's name, a string.
+        pattern = re.compile(rf"(^|\(|, ){re.escape(name)}(?=, \")")
+        for found in pattern.finditer(before):
+            start, end = found.start() + len(found.group(1)), found.end()
+            if before[:start] + "None" + before[end:] == after:
+                return True
+    return False
 
 
 def why_equivalent(
@@ -30,6 +72,14 @@ def why_equivalent(
     joined with newlines.
     """
     for entry in equivalents:
+        if entry.get("family") == "relabelled":
+            if (
+                entry["module"] == module
+                and function in entry["functions"].split()
+                and _actor_to_none(before, after, entry["names"].split())
+            ):
+                return entry["reason"]
+            continue
         if (
             entry.get("module") == module
             and entry.get("function") == function

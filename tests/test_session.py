@@ -177,6 +177,24 @@ class TestVisitors:
             rule="visitor-role",
         )
 
+    @pytest.mark.parametrize(
+        ("member", "role", "why"),
+        [
+            (" zed", None, "a visitor's id ' zed' contains whitespace or an invisible or "
+             "control character (rule 'member-id')"),
+            ("zed", "chair", "'chair' is not a role (rule 'visitor-role')"),
+            ("zed", 3, "3 is not a role (rule 'visitor-role')"),
+            ("zed", "co-facilitator", "a visitor cannot arrive as a facilitator "
+             "(rule 'visitor-role')"),
+        ],
+    )  # fmt: skip
+    def test_a_visitor_s_refusal_says_why(self, make_session, open_group, member, role, why):
+        """The refusal of a visitor names the id or the role and the rule."""
+        session = make_session(group=open_group)
+        with pytest.raises(ps.ActionRejected) as error:
+            session.arrive(member, role=role)
+        assert str(error.value) == f"{member} may not arrive: {why}"
+
     def test_visitor_needs_a_valid_id(self, make_session, open_group):
         """A visitor's id must not have surrounding spaces."""
         session = make_session(group=open_group)
