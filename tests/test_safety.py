@@ -72,6 +72,28 @@ class TestReferrals:
         assert ps.Session.verify(s.group, s.format, s.events).state == s.state
 
     @pytest.mark.parametrize(
+        ("change", "why"),
+        [
+            (
+                {"data": {"to": "friend"}},
+                "a referral is to one of crisis-line, professional, emergency-services, "
+                "peer-worker",
+            ),
+            ({"member": "zz"}, "a referral names someone who was in the session"),
+        ],
+    )
+    def test_an_edited_referral_does_not_restore(self, change, why):
+        """Restore refuses a referral to something else, or of someone never there."""
+        s, _clock = started()
+        s.refer("bo", by="dee", to="crisis-line")
+        events = list(s.events)
+        events[-1] = events[-1].evolve(**change)
+        with pytest.raises(ps.LogError) as error:
+            ps.Session.restore(s.group, s.format, events)
+        assert error.value.line == len(events)
+        assert str(error.value).endswith(f"cannot follow the log: {why}")
+
+    @pytest.mark.parametrize(
         ("member", "to", "by", "rule"),
         [
             ("bo", "a friend of mine", "dee", "referral"),
