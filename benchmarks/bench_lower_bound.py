@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import time
@@ -231,6 +232,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--sessions", type=int, default=1000)
     args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
     for seed in range(50):
         a, b = skeleton_session(random.Random(seed)), study.engine_session(random.Random(seed))
         assert study.same(a, b), f"seed {seed}: the skeleton and the engine differ"
