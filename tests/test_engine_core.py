@@ -67,9 +67,10 @@ class TestAtomicActions:
         """A plugin rule whose notice() raises: PluginError naming it, and nothing recorded."""
         s = session_with(BrokenNotice(RuntimeError("oops")), clock)
         before = snapshot(s)
-        with pytest.raises(ps.PluginError, match=r"rule 'broken-notice'.*RuntimeError: oops"):
+        with pytest.raises(ps.PluginError, match=r"rule 'broken-notice'.*RuntimeError: oops") as e:
             s.end_share("al")
         assert snapshot(s) == before
+        assert isinstance(e.value.__cause__, RuntimeError)  # the original error
         clock.advance(1)
         with pytest.raises(ps.PluginError):
             s.end_share("al")  # the rule still raises; the session is still consistent
