@@ -205,6 +205,23 @@ class TestTheQueue:
             s.raise_hand(member)
         refused(s, lambda: action(s), rule)
 
+    def test_the_queue_s_refusals_say_why(self):
+        s, _clock = started()
+        error = refused(s, lambda: s.start_share("al"), "raised-hands")
+        assert str(error) == (
+            "al may not start_share: nobody's hand is up; raise your hand in Hands "
+            "(rule 'raised-hands')"
+        )
+        s.raise_hand("bo")
+        error = refused(s, lambda: s.start_share("al"), "raised-hands")
+        assert str(error) == "al may not start_share: bo is next in the queue (rule 'raised-hands')"
+        s.raise_point("cy")
+        error = refused(s, lambda: s.start_share("bo"), "raised-hands")
+        assert str(error) == (
+            "bo may not start_share: a point of process comes first; the facilitator takes it "
+            "(rule 'raised-hands')"
+        )
+
     def test_no_queue_outside_queue_phases_and_no_hand_for_the_holder(self):
         s, _clock = started(phase=None)
         error = refused(s, lambda: s.raise_hand("al"), "raised-hands")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import peersupport as ps
+from checking import refused
 
 K = ps.EventKind
 DEE, AL, BO, CY = (ps.Member(i, i.title()) for i in ("dee", "al", "bo", "cy"))
@@ -104,6 +105,29 @@ class TestCalledOn:
         s.leave("bo")
         assert s.offered_to() is None
         assert ps.Session.verify(s.group, FMT, s.events).state == s.state
+
+
+class TestWhyNot:
+    """A turn policy's refusal says exactly why, by how the floor is offered."""
+
+    def test_called_on(self):
+        s, _ = session_in("called")
+        error = refused(s, lambda: s.start_share("al"), "called-on")
+        assert str(error) == (
+            "al may not start_share: the facilitator calls on the next speaker (rule 'called-on')"
+        )
+        s.call_on("al", by="dee")
+        error = refused(s, lambda: s.pass_turn("bo"), "called-on")
+        assert str(error) == "bo may not pass_turn: al was called on (rule 'called-on')"
+
+    def test_tagged(self):
+        s, clock = session_in("tagged")
+        s.start_share("al")
+        clock.advance(5)
+        s.end_share("al")
+        s.call_on("bo", by="al")
+        error = refused(s, lambda: s.start_share("dee"), "tag")
+        assert str(error) == "dee may not start_share: bo was tagged (rule 'tag')"
 
 
 class TestTag:

@@ -228,6 +228,17 @@ class TestLogs:
         with pytest.raises(ps.LogError, match=message):
             ps.Session.restore(s.group, s.format, events)
 
+    def test_a_recorded_budget_may_be_the_phase_s_whole_budget(self):
+        """The fold accepts a budget in force from 0 up to the format's budget, both included."""
+        s, _clock = scheduled(minutes=30)
+        s.advance(by="dee")
+        events = list(s.events)
+        whole = s.format.phase(s.state.phase).budget
+        for budget, expected in ((whole, whole), (0.0, 0.0)):
+            events[-1] = events[-1].evolve(data={**events[-1].data, "budget": budget})
+            restored = ps.Session.restore(s.group, s.format, events)
+            assert restored.phase_budget == expected
+
     def test_a_notice_in_a_log_without_a_schedule_does_not_restore(self):
         s = ps.Session(make_group(), CIRCLE, clock=ps.ManualClock(T0))
         forged = ps.Event(1, T0 + 1, K.TIME_TO_CLOSE, None, None, {"left": 60.0})
