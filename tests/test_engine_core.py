@@ -428,6 +428,40 @@ class TestValidatedInput:
             open_group_session.arrive(member_id)
         assert info.value.rule == "member-id"
 
+    @pytest.mark.parametrize(
+        ("action", "args", "options"),
+        [
+            ("arrive", (), {}),
+            ("leave", (), {}),
+            ("consent", (), {}),
+            ("start_share", (), {}),
+            ("end_share", (), {}),
+            ("pass_turn", (), {}),
+            ("interject", (), {}),
+            ("call_on", (), {}),
+            ("skip", (), {}),
+            ("raise_hand", (), {}),
+            ("lower_hand", (), {}),
+            ("move_hand", (0,), {}),
+            ("raise_point", (), {}),
+            ("acknowledge_point", (), {}),
+            ("resolve_point", (), {}),
+            ("refer", (), {"to": "crisis-line"}),
+            ("listen", (), {}),
+            ("propose_item", (), {}),
+            ("propose_amendment", (), {"share_limit": 200}),
+        ],
+    )
+    def test_every_action_checks_the_member_s_id(self, session, action, args, options):
+        """A member id that is not an id is refused by name, whoever acts, and changes nothing."""
+        before = snapshot(session)
+        with pytest.raises(ps.NotAMember) as info:
+            getattr(session, action)(7, *args, by="dee", **options)
+        error = info.value
+        assert (error.actor, error.action, error.rule) == ("dee", action, "member-id")
+        assert str(error).startswith(f"dee may not {action}: ")
+        assert snapshot(session) == before
+
     def test_a_group_file_names_an_installed_format(self, tmp_path, group):
         """default_format must be an installed format."""
         path = tmp_path / "g.json"
