@@ -184,26 +184,56 @@ class TestTheQueue:
         assert (s.phase.id, s.state.floor.hands) == ("stack", ())
 
     @pytest.mark.parametrize(
-        ("setup", "action", "rule"),
+        ("setup", "action", "rule", "sentence"),
         [
-            ((), lambda s: s.raise_hand("ob"), "present"),
-            (("al",), lambda s: s.raise_hand("al"), "one-hand-each"),
-            ((), lambda s: s.lower_hand("al"), "one-hand-each"),
-            ((), lambda s: s.clear_hands(by="dee"), "one-hand-each"),
-            (("al",), lambda s: s.move_hand("al", 0, by="dee"), "queue-position"),
-            (("al", "bo"), lambda s: s.move_hand("al", 2, by="dee"), "queue-position"),
-            (("al", "bo"), lambda s: s.move_hand("al", True, by="dee"), "queue-position"),
-            (("al", "bo"), lambda s: s.move_hand("bo", 0, by="al"), "facilitator-only-action"),
-            (("al",), lambda s: s.clear_hands(by="bo"), "facilitator-only-action"),
-            (("al",), lambda s: s.lower_hand("al", by="bo"), "acts-for-themself"),
-            ((), lambda s: s.raise_hand("zz"), "closed-group"),
+            ((), lambda s: s.raise_hand("ob"), "present",
+             "ob may not raise_hand: ob is not present (arrive first)"),
+            (("al",), lambda s: s.raise_hand("al"), "one-hand-each",
+             "al may not raise_hand: al has a hand up already"),
+            ((), lambda s: s.lower_hand("al"), "one-hand-each",
+             "al may not lower_hand: al's hand is not up"),
+            ((), lambda s: s.clear_hands(by="dee"), "one-hand-each",
+             "dee may not clear_hands: nobody's hand is up"),
+            (("al",), lambda s: s.move_hand("bo", 0, by="dee"), "one-hand-each",
+             "dee may not move_hand: bo's hand is not up"),
+            (("al",), lambda s: s.move_hand("al", 0, by="dee"), "queue-position",
+             "dee may not move_hand: al is there already"),
+            (("al", "bo"), lambda s: s.move_hand("al", 2, by="dee"), "queue-position",
+             "dee may not move_hand: a position in this queue is a whole number from 0 to 1"),
+            (("al", "bo"), lambda s: s.move_hand("al", True, by="dee"), "queue-position",
+             "dee may not move_hand: a position in this queue is a whole number from 0 to 1"),
+            (("al", "bo"), lambda s: s.move_hand("bo", 0, by="al"), "facilitator-only-action",
+             "al may not move_hand: only a facilitator may move_hand"),
+            (("al",), lambda s: s.clear_hands(by="bo"), "facilitator-only-action",
+             "bo may not clear_hands: only a facilitator may clear_hands"),
+            (("al",), lambda s: s.lower_hand("al", by="bo"), "acts-for-themself",
+             "bo may not lower_hand: a member acts only for themself; only a facilitator "
+             "may act for al"),
+            ((), lambda s: s.raise_hand("zz"), "closed-group",
+             "zz may not raise_hand: zz is not a member of the closed group 'Thursday circle'"),
+            ((), lambda s: s.acknowledge_point("bo", by="dee"), "point-of-process",
+             "dee may not acknowledge_point: bo has no point of process waiting to be "
+             "acknowledged"),
+            ((), lambda s: s.resolve_point("bo", by="dee"), "point-of-process",
+             "dee may not resolve_point: bo has no point of process acknowledged"),
         ],
-    )
-    def test_refusals_name_their_rule_and_change_nothing(self, setup, action, rule):
+    )  # fmt: skip
+    def test_refusals_name_their_rule_say_why_and_change_nothing(
+        self, setup, action, rule, sentence
+    ):
         s, _clock = started()
         for member in setup:
             s.raise_hand(member)
-        refused(s, lambda: action(s), rule)
+        error = refused(s, lambda: action(s), rule)
+        assert str(error) == f"{sentence} (rule '{rule}')"
+
+    def test_a_second_point_is_refused(self):
+        s, _clock = started()
+        s.raise_point("al")
+        error = refused(s, lambda: s.raise_point("al"), "point-of-process")
+        assert (
+            str(error) == "al may not raise_point: al's point is pending (rule 'point-of-process')"
+        )
 
     def test_the_queue_s_refusals_say_why(self):
         s, _clock = started()
