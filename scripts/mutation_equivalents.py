@@ -49,9 +49,12 @@ def _actor_to_none(before: str, after: str, names: list[str]) -> bool:
     refusal's ``(actor, "action", …)`` or a check's ``(live, actor, "action", …)``.
 
     Not for the ledger's own calls, which run outside the ``try`` (``begin``,
-    ``enter``) or are the re-labelling itself (``refused``).
+    ``enter``) or are the re-labelling itself (``refused``), nor for
+    ``checks.facilitator``, whose actor is also what it checks.
     """
-    if any(call in before for call in ("ledger.begin(", "ledger.enter(", "ledger.refused(")):
+    ledger_calls = ("ledger.begin(", "ledger.enter(", "ledger.refused(")
+    # checks.facilitator(live, by, ...) checks ``by`` itself: not only a label.
+    if any(call in before for call in (*ledger_calls, "checks.facilitator(")):
         return False
     for name in names:
         # The actor argument: the next argument is the action's name, a string.
