@@ -227,6 +227,25 @@ class TestTheQueue:
         error = refused(s, lambda: action(s), rule)
         assert str(error) == f"{sentence} (rule '{rule}')"
 
+    def test_observers_the_speaker_and_unknown_outcomes_are_refused_saying_why(self):
+        s, _clock = started()
+        s.arrive("ob")
+        error = refused(s, lambda: s.raise_hand("ob"), "eligible")
+        assert str(error) == "ob may not raise_hand: ob does not take turns here (rule 'eligible')"
+        s.raise_hand("al")
+        s.start_share("al")
+        error = refused(s, lambda: s.raise_hand("al"), "one-hand-each")
+        assert str(error) == "al may not raise_hand: al holds the floor (rule 'one-hand-each')"
+        s.raise_point("bo")
+        s.acknowledge_point("bo", by="dee")
+        error = refused(
+            s, lambda: s.resolve_point("bo", by="dee", outcome="maybe"), "point-of-process"
+        )
+        assert str(error) == (
+            "dee may not resolve_point: a point of process ends 'resolved' or 'amendment' "
+            "(rule 'point-of-process')"
+        )
+
     def test_a_second_point_is_refused(self):
         s, _clock = started()
         s.raise_point("al")
@@ -301,7 +320,10 @@ class TestTheQueue:
         s.raise_hand("al")
         share(s, clock, "al", 30)
         error = refused(s, lambda: s.raise_hand("al"), "shares-per-phase")
-        assert "al has shared 1 time(s) in Hands" in str(error)
+        assert str(error) == (
+            "al may not raise_hand: al has shared 1 time(s) in Hands, the most allowed "
+            "(rule 'shares-per-phase')"
+        )
 
 
 class TestPointsOfProcess:
