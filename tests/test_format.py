@@ -1,7 +1,7 @@
 import pytest
 
 import peersupport as ps
-from people import BUILTIN_FORMATS
+from people import BUILTIN_FORMATS, EVERYONE, make_group
 
 
 def compile_chart(chart, name="test-format"):
@@ -201,3 +201,89 @@ class TestChartAgreement:
                     assert machine.current_state_value == phase
                     checked += 1
         assert checked >= 2
+
+
+class Unless(ps.FormatChart):
+    """A chart whose way to an extra phase is open only while the round is not complete."""
+
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    rounds = ps.Phase("Rounds", policy="seat-order")
+    extra = ps.Phase("Extra", policy="open-floor")
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = (
+        opening.to(rounds)
+        | rounds.to(extra, unless="round_complete")
+        | rounds.to(closing)
+        | extra.to(closing)
+    )
+
+
+def circle_session() -> ps.Session:
+    s = ps.Session(make_group(), ps.formats.get("sharing-circle"), clock=ps.ManualClock(0.0))
+    for person in EVERYONE:
+        s.arrive(person)
+        s.consent(person)
+    return s
+
+
+class TestMovingAlongTheChartRefusalsSayWhy:
+    """advance refuses naming the phase, the transition or the guard that stands in the way."""
+
+    @pytest.mark.parametrize(
+        ("to", "why"),
+        [
+            ("nowhere", "format 'sharing-circle' has no phase 'nowhere'"),
+            ("closing", "the chart has no transition from 'opening' to 'closing'"),
+        ],
+    )
+    def test_no_way_there(self, to, why):
+        s = circle_session()
+        with pytest.raises(ps.WrongPhase) as error:
+            s.advance(by="dee", to=to)
+        assert str(error.value) == f"dee may not advance: {why} (rule 'chart')"
+
+    def test_the_last_phase_ends_the_session(self):
+        s = circle_session()
+        for _ in range(4):
+            s.advance(by="dee")
+            if s.offered_to() is not None:
+                s.close_round(by="dee")
+        with pytest.raises(ps.WrongPhase) as error:
+            s.advance(by="dee")
+        assert str(error.value) == (
+            "dee may not advance: Closing is the last phase; end the session (rule 'chart')"
+        )
+
+    def test_the_floor_and_the_round_first(self):
+        s = circle_session()
+        s.advance(by="dee")
+        s.start_share("al")
+        with pytest.raises(ps.WrongPhase) as error:
+            s.advance(by="dee")
+        assert str(error.value) == (
+            "dee may not advance: al holds the floor; the share ends before moving on "
+            "(rule 'one-voice-at-a-time')"
+        )
+        s.end_share("al")
+        with pytest.raises(ps.WrongPhase) as error:
+            s.advance(by="dee")
+        assert str(error.value) == (
+            "dee may not advance: round 1 of Check-in is not complete: bo, cy, nu, dee have "
+            "not shared or passed; close the round to move on (rule 'round-complete')"
+        )
+
+    def test_a_guard_that_must_not_hold(self):
+        """A transition open only while the round is not complete says the guard is true."""
+        s = ps.Session(make_group(), compile_chart(Unless, "unless"), clock=ps.ManualClock(0.0))
+        for person in ("dee", "al"):
+            s.arrive(person)
+            s.consent(person)
+        s.advance(by="dee")
+        s.pass_turn("al")
+        s.pass_turn("dee")
+        with pytest.raises(ps.WrongPhase) as error:
+            s.advance(by="dee", to="extra")
+        assert str(error.value) == (
+            "dee may not advance: guard 'round_complete' is True (rule 'round-complete')"
+        )
+        assert s.advance(by="dee").data["phase"] == "closing"

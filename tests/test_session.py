@@ -1446,6 +1446,55 @@ class TestRejections:
         assert str(info.value).startswith("bo may not start_share: ")
         assert str(info.value).endswith("(rule 'seat-order')")
 
+    def test_facilitation_refusals_say_why(self, session, clock):
+        """Rounds, skips, pauses and amendments: each refusal word for word."""
+        cases = [
+            (
+                lambda: session.close_round(by="dee"),
+                "dee may not close_round: there are no rounds in Opening (rule 'rounds')",
+            ),
+            (
+                lambda: session.skip("al", by="dee"),
+                "dee may not skip: there are no rounds in Opening (rule 'rounds')",
+            ),
+            (
+                lambda: session.resume(by="dee"),
+                "dee may not resume: the session is not paused (rule 'paused')",
+            ),
+            (
+                lambda: session.pause(by="dee", reason="Bo was upset"),
+                "dee may not pause: a "
+                "reason is one of safety, break, technical, other, not text (rule 'reason-code')",
+            ),
+        ]
+        for action, sentence in cases:
+            with pytest.raises(ps.ActionRejected) as error:
+                action()
+            assert str(error.value) == sentence
+        in_check_in(session)
+        session.start_share("al")
+        session.end_share("al")
+        with pytest.raises(ps.AlreadyDone) as done:
+            session.skip("al", by="dee")
+        assert str(done.value) == (
+            "dee may not skip: al is not waiting for a turn in round 1 (rule 'rounds')"
+        )
+        session.close_round(by="dee")
+        with pytest.raises(ps.AlreadyDone) as done:
+            session.close_round(by="dee")
+        assert str(done.value) == (
+            "dee may not close_round: round 1 is already complete (rule 'rounds')"
+        )
+
+    @pytest.mark.parametrize(("changes", "got"), [({"colour": "red"}, "colour"), ({}, "none")])
+    def test_an_amendment_of_no_setting_says_which_may_be_amended(self, session, changes, got):
+        with pytest.raises(ValueError, match="a session amends only") as error:
+            session.amend_agreement(by="dee", **changes)
+        assert str(error.value) == (
+            "a session amends only share_limit, warn_at, hard_cap, cross_talk, may_pass, "
+            f"reserved_time, share_the_air, phase_cap, size_guidance, decision; got {got}"
+        )
+
     def test_state_is_a_snapshot(self, session):
         """A state read earlier does not change when the session moves on."""
         before = session.state
