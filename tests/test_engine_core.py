@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import peersupport as ps
-from people import T0, make_group
+from people import EVERYONE, T0, make_group
 
 K = ps.EventKind
 
@@ -495,6 +495,111 @@ def open_group_session(clock):
     s = ps.Session(make_group(closed=False), ps.formats.get("sharing-circle"), clock=clock)
     s.arrive("dee")
     return s
+
+
+def opened(group: ps.Group | None = None, fmt: str = "sharing-circle", people=EVERYONE):
+    """A session of ``fmt`` where ``people`` arrived and consented, and its clock."""
+    clock = ps.ManualClock(T0)
+    s = ps.Session(group or make_group(), ps.formats.get(fmt), clock=clock)
+    for person in people:
+        s.arrive(person)
+        s.consent(person)
+    return s, clock
+
+
+def cofacilitated() -> ps.Group:
+    return make_group().with_member(ps.Member("al", "Al"), ps.Role.CO_FACILITATOR)
+
+
+def _ended(s, _clock):
+    s.end(by="dee")
+    return lambda: s.arrive("ob")
+
+
+def _paused(s, _clock):
+    s.advance(by="dee")
+    s.pause(by="dee")
+    return lambda: s.start_share("al")
+
+
+def _holding(s, _clock):
+    s.advance(by="dee")
+    s.start_share("al")
+    return lambda: s.pass_turn("bo")
+
+
+def _in_check_in(s, _clock):
+    s.advance(by="dee")
+    return lambda: s.pass_turn("al", by="bo")
+
+
+def _gone(s, _clock):
+    s.leave("dee")
+    return lambda: s.advance(by="dee")
+
+
+def _firm(s, clock):
+    s.advance(by="dee")
+    clock.advance(20 * 60)
+    s.apply_due()
+    return lambda: s.start_share("al")
+
+
+def _alone(s, _clock):
+    s.leave("al")
+    return lambda: s.advance(by="dee")
+
+
+def _none_left(s, _clock):
+    s.advance(by="dee")
+    s.leave("dee")
+    s.leave("al")
+    return lambda: s.start_share("bo")
+
+
+CHECKS = [
+    ({}, _ended, "ob may not arrive: the session has ended (rule 'session-ended')"),
+    ({}, _paused, "al may not start_share: the session is paused; the facilitator resumes it "
+     "(rule 'paused')"),
+    ({}, lambda s, c: lambda: s.start_share(7, by="dee"),
+     "dee may not start_share: ids are strings, not 7 (rule 'member-id')"),
+    ({}, lambda s, c: lambda: s.start_share("al", by=7),
+     "al may not start_share: ids are strings, not 7 (rule 'member-id')"),
+    ({"group": make_group(closed=False)}, lambda s, c: lambda: s.consent("zz"),
+     "zz may not consent: zz has not arrived (rule 'present')"),
+    ({}, _in_check_in, "bo may not pass_turn: a member acts only for themself; only a "
+     "facilitator may act for al (rule 'acts-for-themself')"),
+    ({}, lambda s, c: lambda: s.arrive("ob", by="bo"), "bo may not arrive: a member acts "
+     "only for themself; only a facilitator may sign in ob (rule 'acts-for-themself')"),
+    ({"people": ("dee", "al")}, lambda s, c: lambda: s.start_share("cy"),
+     "cy may not start_share: cy is not present (arrive first) (rule 'present')"),
+    ({}, _holding, "bo may not pass_turn: al holds the floor (rule 'one-voice-at-a-time')"),
+    ({}, _gone, "dee may not advance: dee is not present (rule 'present')"),
+    ({"group": make_group(ps.Agreement(phase_cap=True))}, _firm, "al may not start_share: "
+     "the budget of Check-in is used up and the agreement makes it firm; move on "
+     "(rule 'phase-cap')"),
+    ({"group": cofacilitated(), "fmt": "peer-support-group", "people": ("dee", "al", "bo")},
+     _alone, "dee may not advance: format 'peer-support-group' is run by 2 facilitators "
+     "and 1 is present (dee); wait for the other, or pause (rule 'facilitators-present')"),
+    ({"group": cofacilitated(), "fmt": "peer-support-group", "people": ("dee", "al", "bo")},
+     _none_left, "bo may not start_share: format 'peer-support-group' is run by 2 "
+     "facilitators and 0 are present (none); wait for the other, or pause "
+     "(rule 'facilitators-present')"),
+]  # fmt: skip
+
+
+class TestChecksSayWhy:
+    """Each of the engine's checks refuses in one sentence: who, what, why, which rule."""
+
+    @pytest.mark.parametrize(("setup", "arrange", "sentence"), CHECKS)
+    def test_word_for_word(self, setup, arrange, sentence):
+        s, clock = opened(**setup)
+        action = arrange(s, clock)
+        before = (s.state, len(s.events))
+        with pytest.raises(ps.ActionRejected) as error:
+            action()
+        assert str(error.value) == sentence
+        assert (s.state, len(s.events)) == before
 
 
 class TestRulesLiveInTheRegistry:
