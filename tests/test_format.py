@@ -8,6 +8,13 @@ def compile_chart(chart, name="test-format"):
     return ps.Format.from_chart(name, chart)
 
 
+def refusal(chart, name="test-format", **options) -> str:
+    """The message of the FormatError compiling ``chart`` raises."""
+    with pytest.raises(ps.FormatError) as error:
+        ps.Format.from_chart(name, chart, **options)
+    return str(error.value)
+
+
 class TestBuiltinFormats:
     def test_names(self):
         """Every built-in format is installed."""
@@ -53,8 +60,7 @@ class TestValidation:
             b = ps.Phase("B", policy="facilitator-only", final=True)
             go = a.to(b)
 
-        with pytest.raises(ps.FormatError, match=r"'test-format'.*phase 'a' has no turn policy"):
-            compile_chart(Chart)
+        assert refusal(Chart) == "format 'test-format': phase 'a' has no turn policy"
 
     def test_unknown_policy(self):
         """An unknown turn policy is refused and the known ones are listed."""
@@ -64,8 +70,11 @@ class TestValidation:
             b = ps.Phase("B", policy="facilitator-only", final=True)
             go = a.to(b)
 
-        with pytest.raises(ps.FormatError, match="unknown turn policy 'talking-stick'"):
-            compile_chart(Chart)
+        known = ", ".join(sorted(ps.plugins.registry().policies))
+        assert refusal(Chart) == (
+            f"format 'test-format': phase 'a' uses unknown turn policy 'talking-stick' "
+            f"(known: {known})"
+        )
 
     def test_unknown_rule(self):
         """A phase naming an unknown rule id is refused."""
@@ -75,8 +84,10 @@ class TestValidation:
             b = ps.Phase("B", policy="facilitator-only", final=True)
             go = a.to(b)
 
-        with pytest.raises(ps.FormatError, match="unknown rule 'no-such-rule'"):
-            compile_chart(Chart)
+        known = ", ".join(sorted(ps.plugins.registry().rules))
+        assert refusal(Chart) == (
+            f"format 'test-format': phase 'a' names unknown rule 'no-such-rule' (known: {known})"
+        )
 
     def test_unknown_guard(self):
         """A transition guarded by an unknown condition is refused."""
@@ -89,8 +100,10 @@ class TestValidation:
             def moon_is_full(self):
                 return True
 
-        with pytest.raises(ps.FormatError, match="guard 'moon_is_full'"):
-            compile_chart(Chart)
+        assert refusal(Chart) == (
+            "format 'test-format': transition 'go' from 'a' uses guard 'moon_is_full'; "
+            "guards are named conditions: round_complete"
+        )
 
     def test_plain_state_refused(self):
         """A chart state that is not a Phase is refused."""
@@ -101,8 +114,7 @@ class TestValidation:
             b = ps.Phase("B", policy="facilitator-only", final=True)
             go = a.to(b)
 
-        with pytest.raises(ps.FormatError, match="not a peersupport Phase"):
-            compile_chart(Chart)
+        assert refusal(Chart) == "format 'test-format': state 'a' is not a peersupport Phase"
 
     @pytest.mark.parametrize(
         ("kwargs", "message"),
@@ -126,10 +138,37 @@ class TestValidation:
         with pytest.raises(ps.FormatError, match=message):
             compile_chart(Chart)
 
+    def test_a_new_round_needs_rounds(self):
+        """A transition to itself (a new round) in a phase whose policy has no rounds."""
+
+        class Chart(ps.FormatChart):
+            a = ps.Phase("A", policy="facilitator-only", initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b) | a.to(a)
+
+        assert refusal(Chart) == (
+            "format 'test-format': phase 'a' has a transition to itself, which starts a new "
+            "round, but its turn policy 'facilitator-only' has no rounds"
+        )
+
+    @pytest.mark.parametrize("count", [0, -1, 1.5, "2"])
+    def test_at_least_one_facilitator(self, count):
+        class Chart(ps.FormatChart):
+            a = ps.Phase("A", policy="facilitator-only", initial=True)
+            b = ps.Phase("B", policy="facilitator-only", final=True)
+            go = a.to(b)
+
+        assert refusal(Chart, "x", facilitators=count) == (
+            f"format 'x': needs at least one facilitator, not {count!r}"
+        )
+
     def test_not_a_chart(self):
         """Compiling something that is not a chart class is refused."""
-        with pytest.raises(ps.FormatError, match="not a python-statemachine chart"):
+        with pytest.raises(ps.FormatError) as error:
             ps.Format.from_chart("x", object)  # type: ignore[arg-type]
+        assert str(error.value) == (
+            "format 'x': <class 'object'> is not a python-statemachine chart class"
+        )
 
     def test_unreachable_phase_refused_by_the_chart(self):
         """python-statemachine itself refuses a chart with an unreachable phase."""
