@@ -28,6 +28,7 @@ COMPILED_MODULES = (
     "peersupport.engine.checks",
     "peersupport.engine.deadlines",
     "peersupport.engine.facilitation",
+    "peersupport.engine.failures",
     "peersupport.engine.floor",
     "peersupport.engine.fold",
     "peersupport.engine.hands",

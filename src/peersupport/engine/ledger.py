@@ -20,8 +20,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from peersupport import plugins
-from peersupport.engine import deadlines, schedule
-from peersupport.engine.checks import ONE_ACTION_AT_A_TIME
+from peersupport.engine import deadlines, failures, schedule
 from peersupport.engine.events import Event, EventData, EventKind, LogView, new_event
 from peersupport.engine.fold import LiveState
 from peersupport.engine.kinds import KINDS, LOG_VERSION
@@ -30,13 +29,7 @@ from peersupport.engine.rules import Rule
 from peersupport.engine.schema import check_data
 from peersupport.engine.snapshot import snapshot
 from peersupport.engine.state import Deadline, SessionView
-from peersupport.errors import (
-    ActionRejected,
-    ClockError,
-    PeersupportError,
-    PluginError,
-    SessionBusy,
-)
+from peersupport.errors import ClockError, PeersupportError, PluginError
 from peersupport.validate import MAX_TIME, brief, check_time
 
 if TYPE_CHECKING:
@@ -50,33 +43,6 @@ _NOTICE: Final = EventKind.RULE_NOTICE
 _NOTICE_SPEC: Final = KINDS[_NOTICE]
 #: Kinds that cannot move a deadline.
 _KEEPS_DEADLINE: Final = frozenset(k for k, spec in KINDS.items() if not spec.moves_deadline)
-
-
-def _busy(actor: str | None, action: str) -> SessionBusy:
-    return SessionBusy(
-        actor,
-        action,
-        ONE_ACTION_AT_A_TIME,
-        "another action of this session is in progress (an action cannot be called "
-        "from a hook, a rule or a turn policy, nor from a second thread at the same time)",
-    )
-
-
-def _short(exc: BaseException) -> str:
-    """An exception's message, cut to a bounded length."""
-    text = str(exc)
-    return text if len(text) <= 200 else text[:195] + " …"
-
-
-def _failed(exc: Exception, doing: str) -> PeersupportError:
-    """The library error for ``exc``, raised while ``doing``: naming the plugin's code if any."""
-    culprit = plugins.plugin_code(exc)
-    error = (PeersupportError if culprit is None else PluginError)(
-        f"{doing} failed{'' if culprit is None else ' in ' + culprit} "
-        f"({type(exc).__name__}: {_short(exc)}); the session is as it was before the action"
-    )
-    error.__cause__ = exc  # (``raise ... from`` loses it when compiled with mypyc)
-    return error
 
 
 class Ledger:
@@ -175,7 +141,7 @@ class Ledger:
             SessionBusy: An action is in progress (from a hook, a rule or another thread).
         """
         if not self._lock.acquire(False):  # positional: a keyword costs as much again
-            raise _busy(actor, action)
+            raise failures.busy(actor, action)
         if self._stale:
             try:
                 self._rebuild()
@@ -183,7 +149,7 @@ class Ledger:
                 self._lock.release()
                 if isinstance(exc, PeersupportError) or not isinstance(exc, Exception):
                     raise
-                raise _failed(exc, f"{action} (rebuilding the state from the log)") from exc
+                raise failures.failed(exc, f"{action} (rebuilding the state from the log)") from exc
 
     def begin(self, actor: str | None, action: str) -> float:
         """Start an action (see :meth:`enter`) and read the clock (see :meth:`now`).
@@ -211,26 +177,8 @@ class Ledger:
         finally:
             self._lock.release()
 
-    @staticmethod
-    def refused(exc: Exception, actor: str | None) -> Exception:
-        """The error to raise for ``exc`` from an action's checks.
-
-        A refusal names ``actor`` (whoever acted, a facilitator for a member
-        included); anything else a plugin's rule or turn policy raised becomes a
-        :class:`~peersupport.errors.PluginError` naming it, raised here with the
-        original error as its ``__cause__``; the rest goes on as is.
-        """
-        if isinstance(exc, ActionRejected):
-            return exc if actor is None else exc.acted_by(actor)
-        culprit = plugins.plugin_code(exc)
-        if culprit is None:
-            raise exc  # raised here, with its cause: the callers raise ``from None``
-        error = PluginError(
-            f"{culprit} failed while checking an action ({type(exc).__name__}: "
-            f"{_short(exc)}); the session is unchanged"
-        )
-        error.__cause__ = exc  # (``raise ... from`` loses it when compiled with mypyc)
-        raise error  # raised here: the callers' ``from None`` would drop the cause
+    #: The error to raise for what an action's checks raised (see :func:`failures.refused`).
+    refused = staticmethod(failures.refused)
 
     # ------------------------------------------------------------------ time
 
@@ -284,10 +232,13 @@ class Ledger:
             try:
                 self._limits = rule.limits(phase, agreement)
             except Exception as exc:
-                raise PluginError(
-                    f"rule {rule.id!r} of plugin {plugins.provider_of(rule)!r} failed in "
-                    f"limits() for phase {phase.id!r} ({type(exc).__name__}: "
-                    f"{_short(exc)}); the action was not recorded"
+                raise failures.because(
+                    PluginError(
+                        f"rule {rule.id!r} of plugin {plugins.provider_of(rule)!r} failed in "
+                        f"limits() for phase {phase.id!r} ({type(exc).__name__}: "
+                        f"{failures.short(exc)}); the action was not recorded"
+                    ),
+                    exc,
                 ) from exc
             self._phase_of, self._agreement_of = phase, agreement
         found = self._due = deadlines.next_deadline(live, self._limits)
@@ -340,7 +291,7 @@ class Ledger:
             self.rollback(start)
             if isinstance(exc, PeersupportError) or not isinstance(exc, Exception):
                 raise
-            raise _failed(exc, f"recording {kind.value!r}") from exc
+            raise failures.failed(exc, f"recording {kind.value!r}") from exc
         return event
 
     def _notices(self, watchers: tuple[Rule, ...], event: Event) -> None:
@@ -352,10 +303,13 @@ class Ledger:
                     continue
                 data = EventData(check_data(_NOTICE_SPEC, {**found, "rule": rule.id}))
             except Exception as exc:
-                raise PluginError(
-                    f"rule {rule.id!r} of plugin {plugins.provider_of(rule)!r} failed "
-                    f"in notice() after {describe(event)} ({type(exc).__name__}: "
-                    f"{_short(exc)}); the action was not recorded"
+                raise failures.because(
+                    PluginError(
+                        f"rule {rule.id!r} of plugin {plugins.provider_of(rule)!r} failed "
+                        f"in notice() after {describe(event)} ({type(exc).__name__}: "
+                        f"{failures.short(exc)}); the action was not recorded"
+                    ),
+                    exc,
                 ) from exc
             events = self.events
             notice = new_event(len(events), event.time, _NOTICE, None, event.member, data)
