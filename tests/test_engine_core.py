@@ -462,6 +462,41 @@ class TestValidatedInput:
         assert str(error).startswith(f"dee may not {action}: ")
         assert snapshot(session) == before
 
+    @pytest.mark.parametrize(
+        ("action", "args", "options"),
+        [
+            ("advance", (), {}),
+            ("new_round", (), {}),
+            ("close_round", (), {}),
+            ("skip", ("al",), {}),
+            ("amend_agreement", (), {"share_limit": 200}),
+            ("pause", (), {}),
+            ("resume", (), {}),
+            ("end", (), {}),
+            ("call_on", ("al",), {}),
+            ("clear_hands", (), {}),
+            ("move_hand", ("al", 0), {}),
+            ("acknowledge_point", ("al",), {}),
+            ("resolve_point", ("al",), {}),
+            ("refer", ("al",), {"to": "crisis-line"}),
+            ("skip_to", ("closing",), {}),
+            ("decide_amendment", (1,), {"agree": 1, "disagree": 0, "stand_aside": 0}),
+            ("withdraw_amendment", (1,), {}),
+        ],
+    )
+    def test_every_facilitator_action_checks_the_facilitator_s_id(
+        self, session, action, args, options
+    ):
+        """A facilitator's id that is not an id is refused by name, and changes nothing."""
+        before = snapshot(session)
+        with pytest.raises(ps.NotAMember) as info:
+            getattr(session, action)(*args, by=7, **options)
+        assert (
+            str(info.value)
+            == f"someone may not {action}: ids are strings, not 7 (rule 'member-id')"
+        )
+        assert snapshot(session) == before
+
     def test_a_group_file_names_an_installed_format(self, tmp_path, group):
         """default_format must be an installed format."""
         path = tmp_path / "g.json"
