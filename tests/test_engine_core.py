@@ -609,6 +609,12 @@ CHECKS = [
     ({"people": ("dee", "al")}, lambda s, c: lambda: s.start_share("cy"),
      "cy may not start_share: cy is not present (arrive first) (rule 'present')"),
     ({}, _holding, "bo may not pass_turn: al holds the floor (rule 'one-voice-at-a-time')"),
+    ({}, lambda s, c: lambda: s.arrive("al"), "al may not arrive: al is already present "
+     "(rule 'present')"),
+    ({}, lambda s, c: lambda: s.consent("al"), "al may not consent: al already consented to "
+     "agreement v1 (rule 'consent')"),
+    ({"people": ("dee", "al")}, lambda s, c: lambda: s.leave("cy"), "cy may not leave: cy is "
+     "not present (arrive first) (rule 'present')"),
     ({}, _gone, "dee may not advance: dee is not present (rule 'present')"),
     ({"group": make_group(ps.Agreement(phase_cap=True))}, _firm, "al may not start_share: "
      "the budget of Check-in is used up and the agreement makes it firm; move on "
