@@ -191,6 +191,21 @@ class TestListening:
         error = refused(s, lambda: s.listen("al", by="dee"), "one-voice-at-a-time")
         assert str(error) == "dee may not listen: al holds the floor (rule 'one-voice-at-a-time')"
 
+    def test_an_edited_listening_does_not_restore(self):
+        """The fold refuses listening twice, or while holding the floor, naming the line."""
+        s, _clock = opened(make_group(), CIRCLE)
+        s.advance(by="dee")
+        s.listen("bo")
+        s.start_share("al")
+        events = list(s.events)
+        twice = [*events, events[-2].evolve(seq=len(events))]
+        holder = [*events, events[-2].evolve(seq=len(events), member="al", actor="al")]
+        for log, why in ((twice, "bo is already listening"), (holder, "al holds the floor")):
+            with pytest.raises(ps.LogError) as error:
+                ps.Session.restore(s.group, s.format, log)
+            assert error.value.line == len(log)
+            assert str(error.value).endswith(f"cannot follow the log: {why}")
+
     def test_a_listener_raises_no_hand(self):
         class Hands(ps.FormatChart):
             opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
