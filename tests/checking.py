@@ -1,13 +1,16 @@
 """Checks several test modules share: a refusal that changes nothing, a log that re-enacts,
-and runs of the kit's machine until it did what a test asks (on fixed seeds).
+the exact log a script writes (golden logs), and runs of the kit's machine until it did
+what a test asks (on fixed seeds).
 
 (Not in conftest.py: test modules import these by name; see tests/people.py.)
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
 
 import pytest
 from hypothesis import Phase, seed, settings
@@ -31,6 +34,26 @@ def same_again(session: ps.Session) -> None:
     """The session's log restores and re-enacts (verify) to its live state."""
     assert ps.Session.restore(session.group, session.format, session.events).state == session.state
     assert ps.Session.verify(session.group, session.format, session.events).state == session.state
+
+
+#: The logs the test scripts write, as JSON Lines (``golden``).
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+def golden(name: str, events: Sequence[ps.Event]) -> None:
+    """``events`` are, line for line, the golden log ``tests/data/golden/<name>.jsonl``.
+
+    A change to what the engine records shows up here as a diff of the log. When the
+    change is meant (a new field, a new kind), write the golden logs again with
+    ``PEERSUPPORT_WRITE_GOLDEN=1`` set, look at the diff in git, and say why in the
+    commit and the changelog.
+    """
+    path = GOLDEN / f"{name}.jsonl"
+    text = ps.events.dumps(events)
+    if os.environ.get("PEERSUPPORT_WRITE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text.splitlines() == path.read_text(encoding="utf-8").splitlines()
 
 
 def seeded(machine: type[RuleBasedStateMachine], k: int) -> type[RuleBasedStateMachine]:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
-from checking import refused, same_again
+from checking import golden, refused, same_again
 from people import EVERYONE, T0, make_group
 
 CIRCLE = ps.formats.get("sharing-circle")
@@ -280,6 +280,19 @@ def test_any_mix_of_proposals_restores_and_verifies(rule, steps):
     accepted = [n for n, status in s.state.amendments.items() if status == "accepted"]
     assert s.agreement.version == 1 + len(accepted)
     same_again(s)
+
+
+def test_decisions_write_their_golden_log():
+    """Proposals, a decision by consensus and its amendment, a withdrawal: field by field."""
+    s, clock = opened()
+    s.propose_amendment("cy", hard_cap=True)
+    clock.advance(60)
+    s.decide_amendment(1, by="dee", agree=4, stand_aside=1)
+    s.propose_amendment("al", cross_talk=True)
+    s.withdraw_amendment(2, by="dee")
+    s.propose_amendment("bo", share_limit=260.0)
+    s.decide_amendment(3, by="dee", agree=3, disagree=1, stand_aside=1)
+    golden("decisions", list(s.events))
 
 
 def test_the_timeline_reads_the_decisions():

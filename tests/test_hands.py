@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
-from checking import refused
+from checking import golden, refused
 from people import ROUND, make_group
 
 PEOPLE = ("dee", "al", "bo", "cy", "nu")
@@ -726,6 +726,24 @@ class TestDeclaredOrder:
             s.raise_hand(member)
         assert restored.state.floor.hands == ("nu", "cy", "bo", "al", "dee")
         assert restored.events[-2:] == s.events[-2:]
+
+    def test_the_queue_writes_its_golden_log(self):
+        """Hands raised in progressive order, moved, lowered, cleared; points: field by field."""
+        s, clock = in_the_stack()
+        for member in ("al", "bo", "dee", "cy", "nu"):
+            s.raise_hand(member)
+        s.move_hand("al", 0, by="dee")
+        s.lower_hand("bo")
+        s.raise_point("cy")
+        s.acknowledge_point("cy", by="dee")
+        s.resolve_point("cy", by="dee", outcome="amendment")
+        s.start_share("al")
+        clock.advance(40)
+        s.end_share("al")
+        s.call_on("dee", by="dee")
+        s.pass_turn("dee")
+        s.clear_hands(by="dee")
+        golden("hands", list(s.events))
 
     def test_each_queue_s_hand_key(self):
         """``hand_key`` by each declared rule: () first come, then phase shares, shares, seconds."""

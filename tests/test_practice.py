@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
-from checking import refused, same_again
+from checking import golden, refused, same_again
 from people import EVERYONE, T0, make_group
 
 NAMI = ps.formats.get("peer-support-group")
@@ -277,6 +277,19 @@ class TestSkipping:
         s, _clock = opened(make_group(), SMART)
         error = refused(s, lambda: s.skip_to(to, by="dee"), "skip-phases")
         assert str(error) == f"dee may not skip_to: {why} (rule 'skip-phases')"
+
+    def test_items_skips_and_listening_write_their_golden_log(self):
+        s, clock = opened(make_group(), SMART)
+        s.listen("nu")
+        s.advance(by="dee")
+        s.pass_turn("al")
+        clock.advance(30)
+        s.close_round(by="dee")
+        s.advance(by="dee")
+        s.propose_item("al")
+        s.propose_item("cy", by="dee")
+        s.skip_to("closing", by="dee")
+        golden("practice", list(s.events))
 
     def test_what_was_skipped_survives_json_lines_and_the_research_export(self):
         s, _clock = opened(make_group(), SMART)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import peersupport as ps
+from checking import golden
 from people import T0, make_group
 
 DATA = Path(__file__).parent / "data" / "log-v1"
@@ -166,6 +167,19 @@ class TestExactRestore:
             *queue,
         }
         assert len(queue) == 7
+
+    def test_the_circle_script_writes_its_golden_log(self, make_session, clock):
+        """What the engine records, event by event, field by field (tests/data/golden)."""
+        golden("circle", list(circle_script(make_session, clock).events))
+
+    def test_the_popcorn_and_cross_talk_scripts_write_their_golden_logs(
+        self, make_session, clock, crosstalk
+    ):
+        golden(
+            "popcorn", list(popcorn_script(make_session, clock, make_group(closed=False)).events)
+        )
+        session, _group = crosstalk_script(make_session, clock, crosstalk)
+        golden("crosstalk", list(session.events))
 
     def test_circle_verifies(self, circle_session, group, circle):
         """Re-enacting the circle's log through today's checks records the same log."""

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import peersupport as ps
-from checking import refused
+from checking import golden, refused
 from people import EVERYONE, make_group
 
 CIRCLE = ps.formats.get("sharing-circle")
@@ -52,6 +52,27 @@ class TestReasons:
         forged = [*s.events[:-1], s.events[-1].evolve(data={"reason": "al-cried"})]
         with pytest.raises(ps.LogError, match="a reason is one of"):
             ps.Session.restore(s.group, s.format, forged)
+
+
+def test_safety_writes_its_golden_log():
+    """Pauses with and without a reason, referrals, an end with a reason: field by field."""
+    s, clock = started()
+    s.start_share("al")
+    clock.advance(30)
+    s.pause(by="dee", reason="safety")
+    s.refer("al", by="dee", to="crisis-line")
+    clock.advance(120)
+    s.resume(by="dee", reason="safety")
+    clock.advance(15)
+    s.end_share("al")
+    s.pause(by="dee")
+    s.resume(by="dee")
+    s.leave("cy")
+    s.refer("cy", by="dee", to="peer-worker")
+    s.start_share("bo")
+    clock.advance(20)
+    s.end(by="dee", reason="break")
+    golden("safety", list(s.events))
 
 
 class TestReferrals:
