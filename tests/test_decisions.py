@@ -295,6 +295,43 @@ def test_decisions_write_their_golden_log():
     golden("decisions", list(s.events))
 
 
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        (lambda e: e[-2].evolve(data={**e[-2].data, "proposal": 2}),
+         "proposal 2 is out of order: the next is 1"),
+        (lambda e: e[-1].evolve(data={**e[-1].data, "proposal": 5}),
+         "proposal 5 is not open (unknown)"),
+        (lambda e: e[-1].evolve(data={**e[-1].data, "outcome": "maybe"}),
+         "a decision is accepted or rejected"),
+    ],
+)  # fmt: skip
+def test_an_edited_decision_does_not_restore(edit, why):
+    """The fold refuses proposals out of order, decisions on none, unknown outcomes."""
+    s, _clock = opened()
+    s.propose_amendment("cy", hard_cap=True)
+    s.decide_amendment(1, by="dee", agree=4, stand_aside=1)
+    events = list(s.events)[:-1]  # up to the decision (not the amendment it makes)
+    edited = edit(events)
+    events[edited.seq] = edited
+    with pytest.raises(ps.LogError) as error:
+        ps.Session.restore(s.group, s.format, events)
+    assert error.value.line == edited.seq + 1
+    assert str(error.value).endswith(f"cannot follow the log: {why}")
+
+
+def test_a_proposal_is_decided_or_withdrawn_once():
+    s, _clock = opened()
+    s.propose_amendment("cy", hard_cap=True)
+    s.decide_amendment(1, by="dee", agree=4, stand_aside=1)
+    events = list(s.events)
+    withdrawn = ps.Event(len(events), events[-1].time, K.AMENDMENT_WITHDRAWN, "dee", None,
+                         {"proposal": 1})  # fmt: skip
+    with pytest.raises(ps.LogError) as error:
+        ps.Session.restore(s.group, s.format, [*events, withdrawn])
+    assert str(error.value).endswith("cannot follow the log: proposal 1 is not open (accepted)")
+
+
 def test_the_timeline_reads_the_decisions():
     s, _clock = opened()
     s.propose_amendment("cy", hard_cap=True)

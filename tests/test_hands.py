@@ -637,6 +637,35 @@ class TestEditedQueueLogs:
         assert str(error).endswith("cannot follow the log: dee's hand is not raised")
 
 
+class TestEditedPointLogs:
+    """The fold checks points of process: acknowledged when raised, resolved when acknowledged."""
+
+    def point_log(self, clock):
+        s, _events = queue_log(clock)
+        s.raise_point("bo")
+        s.acknowledge_point("bo", by="dee")
+        s.resolve_point("bo", by="dee")
+        return list(s.events)
+
+    @pytest.mark.parametrize(
+        ("kind", "change", "why"),
+        [
+            (K.POINT_ACKNOWLEDGED, {"member": "cy"},
+             "cy has no point of process waiting to be acknowledged"),
+            (K.POINT_RESOLVED, {"member": "cy"}, "cy has no acknowledged point of process"),
+            (K.POINT_RESOLVED, {"data": {"outcome": "maybe"}},
+             "a point of process ends resolved or amendment"),
+        ],
+    )  # fmt: skip
+    def test_an_edited_point_does_not_restore(self, clock, kind, change, why):
+        events = self.point_log(clock)
+        i = first(events, kind)
+        events[i] = events[i].evolve(**change)
+        error = refusal(events)
+        assert error.line == i + 1
+        assert str(error).endswith(f"cannot follow the log: {why}")
+
+
 class TestSharesOf:
     def test_shares_and_seconds_of_each_member(self, clock):
         """``shares_of``: (shares, seconds spoken) so far; (0, 0.0) for who has not shared."""
