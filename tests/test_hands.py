@@ -647,6 +647,15 @@ class TestEditedPointLogs:
         s.resolve_point("bo", by="dee")
         return list(s.events)
 
+    def test_a_second_point_pending_does_not_restore(self, clock):
+        events = self.point_log(clock)
+        i = first(events, K.POINT_RAISED)
+        events.insert(i + 1, events[i])
+        events = [e.evolve(seq=n) for n, e in enumerate(events)]
+        error = refusal(events)
+        assert error.line == i + 2
+        assert str(error).endswith("cannot follow the log: bo has a point of process pending")
+
     @pytest.mark.parametrize(
         ("kind", "change", "why"),
         [
@@ -720,6 +729,40 @@ def in_the_stack() -> tuple[ps.Session, ps.ManualClock]:
     s.raise_hand("dee")
     share(s, clock, "dee", 10)
     return s, clock
+
+
+class MembersOnlyHands(ps.RaisedHands):
+    """A queue for members and facilitators: newcomers listen in this phase."""
+
+    name = "members-only-hands"
+    roles = frozenset({ps.Role.MEMBER, ps.Role.FACILITATOR, ps.Role.CO_FACILITATOR})
+
+
+class MembersOnlyChart(ps.FormatChart):
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    talk = ps.Phase("Talk", policy="members-only-hands")
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = opening.to(talk) | talk.to(closing)
+
+
+class MembersOnlyPlugin:
+    @ps.hookimpl
+    def register_turn_policies(self, register):
+        register(MembersOnlyHands())
+
+
+def test_who_takes_no_turns_in_a_phase_raises_no_hand_there(added):
+    """A newcomer in a queue for members only, and a member raising someone else's hand."""
+    added(MembersOnlyPlugin(), "members-only-plugin")
+    s, _clock = started(ps.Format.from_chart("members-only", MembersOnlyChart), phase=None)
+    error = refused(s, lambda: s.raise_hand("nu"), "eligible")
+    assert str(error) == "nu may not raise_hand: nu does not take turns here (rule 'eligible')"
+    error = refused(s, lambda: s.raise_hand("al", by="bo"), "acts-for-themself")
+    assert str(error) == (
+        "bo may not raise_hand: a member acts only for themself; only a facilitator may act "
+        "for al (rule 'acts-for-themself')"
+    )
+    assert s.raise_hand("al", by="dee").actor == "dee"
 
 
 class TestDeclaredOrder:
