@@ -28,7 +28,13 @@ the reason is given) or a *gap* in the tests. The score is killed / (checked -
 equivalent). The target (issue 15) is at least 90 % per module.
 
 This page is written by the script; do not edit it by hand (explanations of
-equivalent mutants live in `scripts/mutation_equivalents.toml`).
+equivalent mutants live in `scripts/mutation_equivalents.toml`, one by one or, for
+a refusal's actor that the action re-labels anyway, as a family per module).
+
+What kills most mutants: the refusals checked word for word (who, what, why, which
+rule), logs edited one fact at a time that restore or verify must refuse with the
+line and the reason, the golden logs of `tests/data/golden/` (what the engine
+records, field by field), and the conformance kit's runs.
 
 ```text
 nice -n 15 .venv/bin/python scripts/mutation.py deadlines floor   # some modules
