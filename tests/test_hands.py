@@ -817,6 +817,37 @@ class TestDeclaredOrder:
         s.clear_hands(by="dee")
         golden("hands", list(s.events))
 
+    def test_progressive_order_after_a_restore_with_zero_and_two_shares(self):
+        """Keys worked out again after a restore: nobody's shares, two shares, this phase's."""
+        clock = ps.ManualClock(1000.0)
+        s = ps.Session(make_group(), TALK, clock=clock, hooks=False)
+        for person in PEOPLE:
+            s.arrive(person)
+            s.consent(person)
+        s.advance(by="dee")
+        for member, seconds in (("al", 100), ("bo", 50), ("cy", None), ("nu", None)):
+            if seconds is None:
+                s.pass_turn(member)
+            else:
+                share(s, clock, member, seconds)
+        s.pass_turn("dee")
+        s.advance(by="dee")  # first come: al shares again
+        s.raise_hand("al")
+        share(s, clock, "al", 200)
+        s.advance(by="dee")  # the stack: dee shares once
+        s.raise_hand("dee")
+        share(s, clock, "dee", 10)
+        for member in ("nu", "bo", "dee"):
+            s.raise_hand(member)
+        restored = ps.Session.restore(s.group, s.format, s.events, clock=clock)
+        # keys (phase shares, shares, seconds): nu (0, 0, 0), cy (0, 0, 0),
+        # bo (0, 1, 50), al (0, 2, 300), dee (1, 1, 10)
+        for session in (s, restored):
+            session.raise_hand("cy")
+            session.raise_hand("al")
+            assert session.state.floor.hands == ("nu", "cy", "bo", "al", "dee")
+        assert restored.events[-2:] == s.events[-2:]
+
     def test_each_queue_s_hand_key(self):
         """``hand_key`` by each declared rule: () first come, then phase shares, shares, seconds."""
         s, _clock = in_the_stack()

@@ -206,6 +206,35 @@ class TestListening:
             assert error.value.line == len(log)
             assert str(error.value).endswith(f"cannot follow the log: {why}")
 
+    def test_a_listener_called_on_is_called_no_longer(self):
+        class Called(ps.FormatChart):
+            opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+            called = ps.Phase("Called on", policy="called-on")
+            closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+            advance = opening.to(called) | called.to(closing)
+
+        s, _clock = opened(make_group(), ps.Format.from_chart("called", Called))
+        s.advance(by="dee")
+        s.call_on("al", by="dee")
+        s.listen("bo")  # someone else listens: al is still called on
+        assert s.offered_to() == "al"
+        s.listen("al")
+        assert s.offered_to() is None
+        assert s.state.floor.called is None
+        same_again(s)
+
+    def test_no_agenda_item_while_paused(self):
+        s, _clock = opened(make_group(), SMART)
+        s.advance(by="dee")
+        s.close_round(by="dee")
+        s.advance(by="dee")
+        s.pause(by="dee")
+        error = refused(s, lambda: s.propose_item("al"), "paused")
+        assert str(error) == (
+            "al may not propose_item: the session is paused; the facilitator resumes it "
+            "(rule 'paused')"
+        )
+
     def test_a_listener_raises_no_hand(self):
         class Hands(ps.FormatChart):
             opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
