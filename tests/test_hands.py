@@ -540,16 +540,31 @@ K = ps.EventKind
 QUEUE_PEOPLE = ("dee", "al", "bo", "cy")
 
 
-class Queue(ps.FormatChart):
-    """Opening, then a discussion by raised hands, then closing."""
+def around(policy: str) -> type[ps.FormatChart]:
+    """A chart of an opening, one phase ("talk") under ``policy``, and a closing."""
 
-    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-    talk = ps.Phase("Talk", policy="raised-hands")
-    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-    advance = opening.to(talk) | talk.to(closing)
+    class Chart(ps.FormatChart):
+        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+        talk = ps.Phase("Talk", policy=policy)
+        closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+        advance = opening.to(talk) | talk.to(closing)
+
+    return Chart
 
 
-FMT = ps.Format.from_chart("queue-fold", Queue)
+class Registers:
+    """A plugin that registers the turn policies it is given."""
+
+    def __init__(self, *policies: ps.TurnPolicy) -> None:
+        self.policies = policies
+
+    @ps.hookimpl
+    def register_turn_policies(self, register):
+        for policy in self.policies:
+            register(policy)
+
+
+FMT = ps.Format.from_chart("queue-fold", around("raised-hands"))
 
 
 def queue_log(clock: ps.ManualClock) -> tuple[ps.Session, list[ps.Event]]:
@@ -698,19 +713,6 @@ class FairHands(ps.RaisedHands):
     hand_rounds = True
 
 
-class FairChart(ps.FormatChart):
-    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-    fair = ps.Phase("Fair", policy="fair-hands")
-    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-    advance = opening.to(fair) | fair.to(closing)
-
-
-class FairPlugin:
-    @ps.hookimpl
-    def register_turn_policies(self, register):
-        register(FairHands())
-
-
 def in_the_stack() -> tuple[ps.Session, ps.ManualClock]:
     """Check-in: al 100 s, bo 50 s, cy 0 s, nu and dee pass; in the stack dee shared 10 s."""
     clock = ps.ManualClock(1000.0)
@@ -738,23 +740,11 @@ class MembersOnlyHands(ps.RaisedHands):
     roles = frozenset({ps.Role.MEMBER, ps.Role.FACILITATOR, ps.Role.CO_FACILITATOR})
 
 
-class MembersOnlyChart(ps.FormatChart):
-    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-    talk = ps.Phase("Talk", policy="members-only-hands")
-    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-    advance = opening.to(talk) | talk.to(closing)
-
-
-class MembersOnlyPlugin:
-    @ps.hookimpl
-    def register_turn_policies(self, register):
-        register(MembersOnlyHands())
-
-
 def test_who_takes_no_turns_in_a_phase_raises_no_hand_there(added):
     """A newcomer in a queue for members only, and a member raising someone else's hand."""
-    added(MembersOnlyPlugin(), "members-only-plugin")
-    s, _clock = started(ps.Format.from_chart("members-only", MembersOnlyChart), phase=None)
+    added(Registers(MembersOnlyHands()), "members-only-plugin")
+    fmt = ps.Format.from_chart("members-only", around("members-only-hands"))
+    s, _clock = started(fmt, phase=None)
     error = refused(s, lambda: s.raise_hand("nu"), "eligible")
     assert str(error) == "nu may not raise_hand: nu does not take turns here (rule 'eligible')"
     error = refused(s, lambda: s.raise_hand("al", by="bo"), "acts-for-themself")
@@ -769,8 +759,8 @@ class TestDeclaredOrder:
     """The engine's own ordering of a queue by what a policy declares."""
 
     def test_fewer_shares_in_the_phase_first(self, added):
-        added(FairPlugin(), "fair-hands-plugin")
-        s, clock = started(ps.Format.from_chart("fair", FairChart), phase=None)
+        added(Registers(FairHands()), "fair-hands-plugin")
+        s, clock = started(ps.Format.from_chart("fair", around("fair-hands")), phase=None)
         s.raise_hand("al")
         share(s, clock, "al", 20)
         s.raise_hand("al")  # shared once in this phase
