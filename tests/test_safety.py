@@ -92,6 +92,18 @@ class TestReferrals:
         assert ps.Session.restore(s.group, s.format, s.events).state == s.state
         assert ps.Session.verify(s.group, s.format, s.events).state == s.state
 
+    def test_an_edited_reason_does_not_restore(self):
+        s, _clock = started()
+        s.pause(by="dee", reason="safety")
+        events = list(s.events)
+        events[-1] = events[-1].evolve(data={"reason": "nap"})
+        with pytest.raises(ps.LogError) as error:
+            ps.Session.restore(s.group, s.format, events)
+        assert error.value.line == len(events)
+        assert str(error.value).endswith(
+            "cannot follow the log: a reason is one of safety, break, technical, other"
+        )
+
     @pytest.mark.parametrize(
         ("change", "why"),
         [
