@@ -57,3 +57,15 @@ BUILTIN_FORMATS = (
     "speaker-meeting",
     "free-discussion",
 )
+
+
+def around(policy: str) -> type[ps.FormatChart]:
+    """A chart of an opening, one phase ("talk") under ``policy``, and a closing."""
+
+    class Chart(ps.FormatChart):
+        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+        talk = ps.Phase("Talk", policy=policy)
+        closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+        advance = opening.to(talk) | talk.to(closing)
+
+    return Chart

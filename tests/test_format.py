@@ -265,6 +265,13 @@ def circle_session() -> ps.Session:
     return s
 
 
+def refused_advance(s: ps.Session, **to: str) -> str:
+    """The sentence of the WrongPhase that ``s.advance(by="dee", **to)`` raises."""
+    with pytest.raises(ps.WrongPhase) as error:
+        s.advance(by="dee", **to)
+    return str(error.value)
+
+
 class TestMovingAlongTheChartRefusalsSayWhy:
     """advance refuses naming the phase, the transition or the guard that stands in the way."""
 
@@ -277,9 +284,7 @@ class TestMovingAlongTheChartRefusalsSayWhy:
     )
     def test_no_way_there(self, to, why):
         s = circle_session()
-        with pytest.raises(ps.WrongPhase) as error:
-            s.advance(by="dee", to=to)
-        assert str(error.value) == f"dee may not advance: {why} (rule 'chart')"
+        assert refused_advance(s, to=to) == f"dee may not advance: {why} (rule 'chart')"
 
     def test_the_last_phase_ends_the_session(self):
         s = circle_session()
@@ -287,9 +292,7 @@ class TestMovingAlongTheChartRefusalsSayWhy:
             s.advance(by="dee")
             if s.offered_to() is not None:
                 s.close_round(by="dee")
-        with pytest.raises(ps.WrongPhase) as error:
-            s.advance(by="dee")
-        assert str(error.value) == (
+        assert refused_advance(s) == (
             "dee may not advance: Closing is the last phase; end the session (rule 'chart')"
         )
 
@@ -297,16 +300,12 @@ class TestMovingAlongTheChartRefusalsSayWhy:
         s = circle_session()
         s.advance(by="dee")
         s.start_share("al")
-        with pytest.raises(ps.WrongPhase) as error:
-            s.advance(by="dee")
-        assert str(error.value) == (
+        assert refused_advance(s) == (
             "dee may not advance: al holds the floor; the share ends before moving on "
             "(rule 'one-voice-at-a-time')"
         )
         s.end_share("al")
-        with pytest.raises(ps.WrongPhase) as error:
-            s.advance(by="dee")
-        assert str(error.value) == (
+        assert refused_advance(s) == (
             "dee may not advance: round 1 of Check-in is not complete: bo, cy, nu, dee have "
             "not shared or passed; close the round to move on (rule 'round-complete')"
         )
@@ -320,9 +319,7 @@ class TestMovingAlongTheChartRefusalsSayWhy:
         s.advance(by="dee")
         s.pass_turn("al")
         s.pass_turn("dee")
-        with pytest.raises(ps.WrongPhase) as error:
-            s.advance(by="dee", to="extra")
-        assert str(error.value) == (
+        assert refused_advance(s, to="extra") == (
             "dee may not advance: guard 'round_complete' is True (rule 'round-complete')"
         )
         assert s.advance(by="dee").data["phase"] == "closing"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import peersupport as ps
 from checking import golden, refused
-from people import ROUND, make_group
+from people import ROUND, around, make_group
 
 PEOPLE = ("dee", "al", "bo", "cy", "nu")
 
@@ -488,18 +488,8 @@ def test_queue_invariants_after_any_actions(steps, phase):
 
 def test_the_order_rule_is_part_of_the_format_s_fingerprint():
     """A log of a progressive queue does not restore as a first-come one (or the reverse)."""
-
-    def chart(policy: str) -> type[ps.FormatChart]:
-        class Chart(ps.FormatChart):
-            opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-            talk = ps.Phase("Talk", policy=policy)
-            closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-            advance = opening.to(talk) | talk.to(closing)
-
-        return Chart
-
-    first = ps.Format.from_chart("talk", chart("raised-hands"))
-    progressive = ps.Format.from_chart("talk", chart("progressive-hands"))
+    first = ps.Format.from_chart("talk", around("raised-hands"))
+    progressive = ps.Format.from_chart("talk", around("progressive-hands"))
     assert first.fingerprint != progressive.fingerprint
     s, _clock = started(first, phase=None)
     s.raise_hand("al")
@@ -538,18 +528,6 @@ def test_the_timeline_tells_the_queue_with_names():
 
 K = ps.EventKind
 QUEUE_PEOPLE = ("dee", "al", "bo", "cy")
-
-
-def around(policy: str) -> type[ps.FormatChart]:
-    """A chart of an opening, one phase ("talk") under ``policy``, and a closing."""
-
-    class Chart(ps.FormatChart):
-        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-        talk = ps.Phase("Talk", policy=policy)
-        closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-        advance = opening.to(talk) | talk.to(closing)
-
-    return Chart
 
 
 class Registers:

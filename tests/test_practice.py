@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import peersupport as ps
 from checking import golden, refused, same_again
-from people import EVERYONE, T0, make_group
+from people import EVERYONE, T0, around, make_group
 
 NAMI = ps.formats.get("peer-support-group")
 SMART = ps.formats.get("smart-recovery")
@@ -207,13 +207,7 @@ class TestListening:
             assert str(error.value).endswith(f"cannot follow the log: {why}")
 
     def test_a_listener_called_on_is_called_no_longer(self):
-        class Called(ps.FormatChart):
-            opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-            called = ps.Phase("Called on", policy="called-on")
-            closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-            advance = opening.to(called) | called.to(closing)
-
-        s, _clock = opened(make_group(), ps.Format.from_chart("called", Called))
+        s, _clock = opened(make_group(), ps.Format.from_chart("called", around("called-on")))
         s.advance(by="dee")
         s.call_on("al", by="dee")
         s.listen("bo")  # someone else listens: al is still called on
@@ -236,13 +230,7 @@ class TestListening:
         )
 
     def test_a_listener_raises_no_hand(self):
-        class Hands(ps.FormatChart):
-            opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-            talk = ps.Phase("Talk", policy="raised-hands")
-            closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-            advance = opening.to(talk) | talk.to(closing)
-
-        s, _clock = opened(make_group(), ps.Format.from_chart("hands", Hands))
+        s, _clock = opened(make_group(), ps.Format.from_chart("hands", around("raised-hands")))
         s.advance(by="dee")
         s.raise_hand("al")
         s.listen("al")  # their hand goes down with it
