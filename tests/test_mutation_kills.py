@@ -1060,6 +1060,22 @@ class Impatient:
         getattr(self.session, self.action)(*self.args, by="dee", **self.options)
 
 
+def busy_from_hook(
+    plugin: Impatient | Reader,
+    added: Callable[[object, str], None],
+    make_session: Callable[..., ps.Session],
+) -> ps.SessionBusy:
+    """What the session told ``plugin``'s hook, which acts on it when a share starts."""
+    added(plugin, "impatient")
+    session = plugin.session = make_session()
+    session.advance(by="dee", to="check_in")
+    session.start_share("al")
+    (failure,) = session.hook_failures
+    busy = failure.error
+    assert isinstance(busy, ps.SessionBusy)
+    return busy
+
+
 #: A facilitator's actions, and members' actions done by a facilitator for them.
 BUSY = {
     "pause": ((), {}),
@@ -1111,13 +1127,7 @@ def test_an_action_from_a_hook_is_refused_as_busy(
     impatient = Impatient()
     impatient.action = action
     impatient.args, impatient.options = BUSY[action]
-    added(impatient, "impatient")
-    session = impatient.session = make_session()
-    session.advance(by="dee", to="check_in")
-    session.start_share("al")
-    (failure,) = session.hook_failures
-    busy = failure.error
-    assert isinstance(busy, ps.SessionBusy)
+    busy = busy_from_hook(impatient, added, make_session)
     assert (busy.actor, busy.action, busy.rule) == ("dee", action, "one-action-at-a-time")
     assert str(busy) == (
         f"dee may not {action}: another action of this session is in progress (an action "
@@ -1145,13 +1155,7 @@ def test_reading_the_time_from_a_hook_is_refused_as_busy(
     """time_plan() and apply_due() may record events: from a hook they are refused, by name."""
     reader = Reader()
     reader.method = method
-    added(reader, "reader")
-    session = reader.session = make_session()
-    session.advance(by="dee", to="check_in")
-    session.start_share("al")
-    (failure,) = session.hook_failures
-    busy = failure.error
-    assert isinstance(busy, ps.SessionBusy)
+    busy = busy_from_hook(reader, added, make_session)
     assert (busy.actor, busy.action, busy.rule) == (None, method, "one-action-at-a-time")
     assert str(busy).startswith(f"someone may not {method}: another action")
 
