@@ -217,9 +217,31 @@ class TestTwelveStep:
         clock.advance(30 * 60 - 600 - 60)  # 60 s shared + this: the reserved last 600 s begin
         with pytest.raises(ps.RuleViolation) as exc:
             s.start_share("al")  # popcorn would let al start round 2, reserved time does not
-        assert exc.value.rule == "reserved-time"
+        assert str(exc.value) == (
+            "al may not start_share: the last 600 s of Sharing by volunteers are reserved for "
+            "members who have not shared yet, and al has (rule 'reserved-time')"
+        )
         s.start_share("bo")  # bo has not shared in this phase
         assert s.state.floor.holder == "bo"
+
+    def test_reserved_time_longer_than_the_budget(self):
+        """Reserving more than the phase's budget reserves all of it, from its first second."""
+        s, clock = self._through_welcome(reserved_time=40 * 60.0)
+        s.advance(by="dee")
+        s.advance(by="dee", to="volunteer_sharing")
+        start = s.state.phase_started_at
+        assert ps.ReservedTime().starts_at(s) == start
+        s.start_share("al")
+        s.end_share("al")  # a share of no time: al has shared, at the phase's first second
+        for member in ("bo", "cy", "dee", "co", "nu"):
+            s.pass_turn(member)
+        clock.advance(0.5)
+        with pytest.raises(ps.RuleViolation, match="reserved-time"):
+            s.start_share("al")
+        # The rule itself, asked directly (as a plugin's own rule may ask it), names al.
+        with pytest.raises(ps.RuleViolation) as exc:
+            ps.ReservedTime().check(s, "start_share", "al", clock.now())
+        assert (exc.value.actor, exc.value.rule) == ("al", "reserved-time")
 
 
 class TestSmartRecovery:
@@ -267,6 +289,8 @@ class TestSmartRecovery:
         assert notices[0].member == "al"
         assert notices[0].data["rule"] == "share-the-air"
         assert notices[0].data["not_spoken"] == ("dee", "co", "cy", "nu")
+        s.leave("al")  # no share ends: no second notice for al's part
+        assert [e for e in s.events if e.kind is K.RULE_NOTICE] == notices
         assert ps.Session.verify(s.group, s.format, s.events).state == s.state
 
 

@@ -252,6 +252,37 @@ class TestAtomicActions:
             assert snapshot(s) == before
         assert ps.Session.restore(s.group, s.format, s.events).state == s.state
 
+    def test_an_engine_failure_while_recording_changes_nothing(self, make_session, monkeypatch):
+        """A failure of the engine's own code while recording blames no plugin, undoes all.
+
+        No public action reaches this without an engine bug, so the bug is injected:
+        the fold's step for ``share_started`` raises (its table is a plain dict,
+        also when the engine is compiled).
+        """
+        from peersupport.engine import fold  # white-box: the fault is the engine's own
+
+        s = make_session()
+        s.advance(by="dee", to="check_in")
+        before = snapshot(s)
+        bug = RuntimeError("x" * 300)
+
+        def broken(*args: object) -> None:
+            raise bug
+
+        monkeypatch.setitem(fold._APPLY, K.SHARE_STARTED, broken)
+        with pytest.raises(ps.PeersupportError) as caught:
+            s.start_share("al")
+        assert type(caught.value) is ps.PeersupportError  # not a PluginError
+        assert caught.value.__cause__ is bug
+        assert str(caught.value) == (
+            "recording 'share_started' failed (RuntimeError: " + "x" * 195 + " …); "
+            "the session is as it was before the action"
+        )
+        assert snapshot(s) == before
+        monkeypatch.undo()
+        assert s.start_share("al").seq == len(before[1])
+        assert ps.Session.restore(s.group, s.format, s.events).state == s.state
+
     def test_an_automatic_rollover_and_its_turn_are_one(self, make_session, popcorn, clock):
         """A refused turn does not leave the automatic roll-over it would have started."""
         s = make_session(popcorn, arrive=["dee", "al", "bo", "ob"])
