@@ -293,6 +293,42 @@ class TestSmartRecovery:
         assert [e for e in s.events if e.kind is K.RULE_NOTICE] == notices
         assert ps.Session.verify(s.group, s.format, s.events).state == s.state
 
+    def test_share_the_air_at_its_bounds(self):
+        """The notice starts at 300 s of speaking in the phase and above the agreed part.
+
+        (``ShareTheAir``: "Seconds of speaking in the phase before the rule looks at
+        all"; "goes above agreement.share_the_air".)
+        """
+        s, clock = start("smart-recovery", share_the_air=0.5)
+        s.advance(by="dee")
+        go_round(s, clock)
+        s.advance(by="dee")
+        s.advance(by="dee")
+        share(s, clock, "bo", 100)
+        share(s, clock, "al", 200)  # 300 s in all: the rule looks; al has 2/3
+        share(s, clock, "bo", 100)  # bo has half: not above it
+        notices = [e for e in s.events if e.kind is K.RULE_NOTICE]
+        assert [(e.member, e.data["part"]) for e in notices] == [("al", 0.6667)]
+
+    def test_share_the_air_from_the_first_second(self, added):
+        """With ``min_total=0`` the rule looks at once; a share of no time is no one's part."""
+
+        class Plugin:
+            @ps.hookimpl
+            def register_rules(self, register):
+                register(ps.ShareTheAir(min_total=0), replace=True)
+
+        added(Plugin(), "share-the-air-at-once")
+        s, clock = start("smart-recovery", share_the_air=0.5)
+        s.advance(by="dee")
+        go_round(s, clock)
+        s.advance(by="dee")
+        s.advance(by="dee")
+        share(s, clock, "bo", 0)  # no speaking time in the phase yet: nothing to divide
+        share(s, clock, "al", 10)
+        notices = [e for e in s.events if e.kind is K.RULE_NOTICE]
+        assert [(e.member, e.data["part"]) for e in notices] == [("al", 1.0)]
+
 
 class TestDbsa:
     def test_ten_minute_warning(self):

@@ -504,6 +504,21 @@ def test_restore_refuses_another_opening_at_line_1_saying_what_differs(
             {"duration": -1.0},
             "data['duration'] must not be negative, got -1.0",
         ),
+        (
+            "phase_entered",
+            "dee",
+            None,
+            {"phase": "b", "from": "a", "event": "advance", "skipped": "x"},
+            "data['skipped'] must be a list of names, got 'x'",
+        ),
+        (
+            "phase_entered",
+            "dee",
+            None,
+            {"phase": "b", "from": "a", "event": "advance", "skipped": ["x", "two words"]},
+            "a name in data['skipped'] must be 1 to 100 printable characters without "
+            "whitespace, got 'two words'",
+        ),
     ],
 )
 def test_an_event_that_does_not_fit_its_kind_says_what_is_wrong(
@@ -515,8 +530,8 @@ def test_an_event_that_does_not_fit_its_kind_says_what_is_wrong(
     "event 8: a 'share_ended' event needs data['duration']", "event 9: a 'passed'
     event has no data['said']": ``a`` or ``an`` by the kind's first letter, the data
     key, the problem and the value.) Kills ``schema._a`` (the article), and
-    ``schema._ids`` and ``schema._seconds`` losing the key or the value from their
-    messages.
+    ``schema._ids``, ``schema._names`` and ``schema._seconds`` losing the key or the
+    value from their messages.
     """
     with pytest.raises(ValueError, match=f"^{re.escape(f'event 3: {message}')}$"):
         ps.Event(3, T0, ps.EventKind(kind), actor, member, data)

@@ -326,6 +326,15 @@ class TestRestoreIsAFold:
         error = restore_refuses(group, circle, [*log[:i], wrong, *log[i + 1 :]], i + 1)
         assert "does not hold the floor" in error.problem
 
+    def test_a_round_where_there_are_no_rounds_is_refused(self, log, group, circle):
+        """A round started in the opening (no rounds there) names its line and why."""
+        i = index_of(log, K.PHASE_ENTERED)
+        extra = ps.Event(
+            i, log[i - 1].time, K.ROUND_STARTED, "dee", None, {"phase": "opening", "round": 2}
+        )
+        error = restore_refuses(group, circle, renumber([*log[:i], extra, *log[i:]]), i + 1)
+        assert error.problem.endswith("cannot follow the log: there are no rounds in opening")
+
     def test_nothing_after_the_end(self, log, group, circle):
         """Nothing can follow the end of a session, in restore too."""
         extra = ps.Event(len(log), log[-1].time, K.ARRIVED, "ob", "ob")

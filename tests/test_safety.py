@@ -104,6 +104,19 @@ class TestReferrals:
             "cannot follow the log: a reason is one of safety, break, technical, other"
         )
 
+    def test_a_resume_without_its_pause_does_not_restore(self):
+        """A log that resumes a session never paused is refused at the resume."""
+        s, clock = started()
+        s.pause(by="dee", reason="safety")
+        clock.advance(60)
+        s.resume(by="dee", reason="safety")
+        events = [e for e in s.events if e.kind is not ps.EventKind.PAUSED]
+        events = [e.evolve(seq=n) for n, e in enumerate(events)]
+        with pytest.raises(ps.LogError) as error:
+            ps.Session.restore(s.group, s.format, events)
+        assert error.value.line == len(events)
+        assert str(error.value).endswith("cannot follow the log: the session is not paused")
+
     @pytest.mark.parametrize(
         ("change", "why"),
         [

@@ -245,6 +245,35 @@ class TestLogs:
         with pytest.raises(ps.LogError, match="no scheduled end"):
             ps.Session.restore(s.group, s.format, [*s.events, forged])
 
+    @pytest.mark.parametrize(
+        ("forge", "why"),
+        [
+            ("twice", "the meeting overruns once, at or after its scheduled end: it did already"),
+            ("early", "the meeting overruns once, at or after its scheduled end"),
+            ("unscheduled", "the meeting cannot overrun: the session has no scheduled end"),
+        ],
+    )
+    def test_a_forged_overrun_does_not_restore(self, forge, why):
+        """An overrun twice, before the scheduled end or with none: refused at its line."""
+        if forge == "unscheduled":
+            s = ps.Session(make_group(), CIRCLE, clock=ps.ManualClock(T0))
+            events = [*s.events, ps.Event(1, T0 + 1, K.MEETING_OVERRAN, None, None, {})]
+        else:
+            s, clock = scheduled(minutes=30, notice=60)
+            clock.set(T0 + 40 * 60)
+            s.apply_due()
+            events = list(s.events)
+            overran = events[-1]
+            assert overran.kind is K.MEETING_OVERRAN
+            if forge == "twice":
+                events.append(overran.evolve(seq=len(events)))
+            else:  # one second early: after the notice, before the end
+                events[-1] = overran.evolve(time=overran.time - 1)
+        with pytest.raises(ps.LogError) as error:
+            ps.Session.restore(s.group, s.format, events)
+        assert error.value.line == len(events)
+        assert str(error.value).endswith(f"cannot follow the log: {why}")
+
     def test_verify_refuses_a_log_whose_budget_was_not_adapted(self):
         s, clock = scheduled(minutes=40)
         clock.advance(60)

@@ -370,8 +370,13 @@ class LiveState:
         self.closing = True
 
     def _on_meeting_overran(self, time: float, member: str | None, data: EventData) -> None:
-        if self.ends_at is None or self.overran or time < self.ends_at:
-            raise ValueError("the meeting cannot overrun before its scheduled end")
+        if self.ends_at is None:
+            raise ValueError("the meeting cannot overrun: the session has no scheduled end")
+        if self.overran or time < self.ends_at:
+            raise ValueError(
+                "the meeting overruns once, at or after its scheduled end"
+                + (": it did already" if self.overran else "")
+            )
         self.closing = self.overran = True
 
 

@@ -295,7 +295,7 @@ class ShareTheAir(Rule):
             return None
         speaking = session.phase_speaking_time
         total = sum(speaking.values())
-        if total < self.min_total:
+        if total < self.min_total or total <= 0.0:  # min_total may be 0: nobody spoke yet
             return None
         part = speaking.get(member, 0.0) / total
         if part <= threshold:
