@@ -245,6 +245,33 @@ class TestPlainPhases:
             session.start_share("bo")
         assert session.start_share("al").member == "al"
 
+    def test_a_policy_naming_observers_does_not_let_them_share(self) -> None:
+        """Observers listen whatever roles a plain phase's policy names (``observers-listen``)."""
+
+        class EveryoneIn(ps.TurnPolicy):
+            name = "everyone-in"
+            roles = frozenset(ps.Role)
+
+        class Chart(ps.FormatChart):
+            a = ps.Phase("A", policy="everyone-in", initial=True)
+            c = ps.Phase("C", policy="facilitator-only", final=True)
+            go = a.to(c)
+
+        policies = {k: v.item for k, v in ps.plugins.registry().policies.items()}
+        fmt = ps.Format.from_chart(
+            "all-in", Chart, policies={**policies, "everyone-in": EveryoneIn()}
+        )
+        assert fmt.phases["a"].plain
+        session, _ = opened(fmt)
+        for member in ("dee", "ob", "al"):
+            session.arrive(member)
+            session.consent(member)
+        for action in (session.start_share, session.pass_turn):
+            with pytest.raises(ps.PermissionDenied) as caught:
+                action("ob")
+            assert (caught.value.actor, caught.value.rule) == ("ob", "observers-listen")
+        assert session.start_share("al").member == "al"
+
 
 @pytest.mark.parametrize("name", FORMATS)
 @settings(max_examples=60, deadline=None)

@@ -519,6 +519,20 @@ def test_restore_refuses_another_opening_at_line_1_saying_what_differs(
             "a name in data['skipped'] must be 1 to 100 printable characters without "
             "whitespace, got 'two words'",
         ),
+        (
+            "agreement_amended",
+            "dee",
+            None,
+            {"version": 2, "size_guidance": 2.5},
+            "data['size_guidance'] must be a whole number, got 2.5",
+        ),
+        (
+            "agreement_amended",
+            "dee",
+            None,
+            {"version": 2, "decision": "vote"},
+            "data['decision'] must be one of consensus, majority, two-thirds, got 'vote'",
+        ),
     ],
 )
 def test_an_event_that_does_not_fit_its_kind_says_what_is_wrong(
@@ -530,8 +544,9 @@ def test_an_event_that_does_not_fit_its_kind_says_what_is_wrong(
     "event 8: a 'share_ended' event needs data['duration']", "event 9: a 'passed'
     event has no data['said']": ``a`` or ``an`` by the kind's first letter, the data
     key, the problem and the value.) Kills ``schema._a`` (the article), and
-    ``schema._ids``, ``schema._names`` and ``schema._seconds`` losing the key or the
-    value from their messages.
+    ``schema._ids``, ``schema._names``, ``schema._seconds`` and ``schema._setting``
+    losing the key or the value from their messages (or checking a group's size
+    guidance as seconds, not a count).
     """
     with pytest.raises(ValueError, match=f"^{re.escape(f'event 3: {message}')}$"):
         ps.Event(3, T0, ps.EventKind(kind), actor, member, data)
@@ -1149,6 +1164,31 @@ def test_an_action_from_a_hook_is_refused_as_busy(
         "cannot be called from a hook, a rule or a turn policy, nor from a second thread "
         "at the same time) (rule 'one-action-at-a-time')"
     )
+
+
+class OwnTurn(Impatient):
+    """A plugin whose hook takes a member's own turn (no ``by``) on the session it hears from."""
+
+    @ps.hookimpl
+    def share_started(self, session: ps.SessionView, event: ps.Event) -> None:
+        assert self.session is not None
+        getattr(self.session, self.action)(*self.args)
+
+
+@pytest.mark.parametrize("action", ["start_share", "pass_turn"])
+def test_a_members_own_turn_from_a_hook_is_refused_as_busy(
+    added: Callable[[object, str], None], make_session: Callable[..., ps.Session], action: str
+) -> None:
+    """A member's own share or pass (the engine's one-pass way) from a hook: busy, by name.
+
+    Kills ``turns._own_turn`` starting the action (``ledger.begin``) with no actor or
+    no action's name.
+    """
+    own = OwnTurn()
+    own.action, own.args = action, ("bo",)
+    busy = busy_from_hook(own, added, make_session)
+    assert (busy.actor, busy.action, busy.rule) == ("bo", action, "one-action-at-a-time")
+    assert str(busy).startswith(f"bo may not {action}: another action of this session")
 
 
 class Reader:

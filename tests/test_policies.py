@@ -6,6 +6,7 @@ import pytest
 
 import peersupport as ps
 from checking import refused
+from people import make_group
 
 K = ps.EventKind
 DEE, AL, BO, CY = (ps.Member(i, i.title()) for i in ("dee", "al", "bo", "cy"))
@@ -259,3 +260,57 @@ class TestLogsOfThesePolicies:
         events[-1] = events[-1].evolve(kind=K.CROSS_TALK_BLOCKED, data=blocked)
         with pytest.raises(ps.LogError):
             ps.Session.verify(group, fmt, events)
+
+
+class TestRoundRulesSayWhy:
+    """The always-on round rules' refusals, word for word (one-share-per-round, right-to-pass)."""
+
+    @staticmethod
+    def why(action) -> str:
+        with pytest.raises(ps.RuleViolation) as caught:
+            action()
+        return str(caught.value)
+
+    def test_a_second_turn_says_what_the_first_was_and_whom_the_round_waits_for(self, make_session):
+        s = make_session("open-sharing")
+        s.advance(by="dee")  # popcorn: anyone, once a round
+        s.start_share("al")
+        s.end_share("al")
+        s.pass_turn("bo")
+        s.skip("cy", by="dee")
+        waiting = "waiting for nu, dee to share or pass (rule 'one-share-per-round')"
+        assert self.why(lambda: s.start_share("al")) == (
+            f"al may not start_share: al had their turn in round 1 already; {waiting}"
+        )
+        assert self.why(lambda: s.start_share("bo")) == (
+            f"bo may not start_share: bo passed in round 1 already; {waiting}"
+        )
+        assert self.why(lambda: s.pass_turn("cy")) == (
+            f"cy may not pass_turn: cy was skipped in round 1 already; {waiting}"
+        )
+
+    def test_a_turn_after_a_complete_round_waits_for_the_facilitator(self, make_session):
+        s = make_session()
+        s.advance(by="dee", to="check_in")  # seat order: no automatic new round
+        while (member := s.offered_to()) is not None:
+            s.pass_turn(member)
+        assert self.why(lambda: s.start_share("al")) == (
+            "al may not start_share: al passed in round 1 already; the round is complete; "
+            "the facilitator starts a new round or moves on (rule 'one-share-per-round')"
+        )
+
+    def test_passing_switched_off_leaves_it_to_newcomers(self, make_session):
+        group = make_group(ps.Agreement(share_limit=300.0, warn_at=240.0, may_pass=False))
+        s = make_session("open-sharing", group=group)
+        s.advance(by="dee")
+        assert self.why(lambda: s.pass_turn("al")) == (
+            "al may not pass_turn: passing is switched off in agreement v1 (only newcomers "
+            "may pass) (rule 'right-to-pass')"
+        )
+        s.pass_turn("nu")
+        # The rules themselves, asked directly (as a plugin's own rule may ask them),
+        # name the member too.
+        for rule in (ps.RightToPass(), ps.OneSharePerRound()):
+            with pytest.raises(ps.RuleViolation) as caught:
+                rule.check(s, "pass_turn", "al" if rule.id == "right-to-pass" else "nu", 0.0)
+            assert caught.value.actor == ("al" if rule.id == "right-to-pass" else "nu")

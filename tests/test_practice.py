@@ -260,6 +260,11 @@ class TestAgendaItems:
             str(error)
             == "ob may not propose_item: ob observes and does not propose (rule 'agenda')"
         )
+        error = refused(s, lambda: s.propose_item("cy", by="al"), "acts-for-themself")
+        assert str(error) == (
+            "al may not propose_item: a member acts only for themself; only a facilitator "
+            "may act for cy (rule 'acts-for-themself')"
+        )
         assert dict(s.state.agenda_items) == {"al": 2, "cy": 1}
         assert all(set(e.data) == set() for e in s.events if e.kind is K.ITEM_PROPOSED)
         same_again(s)
@@ -322,6 +327,37 @@ class TestSkipping:
     def test_only_a_facilitator_skips(self):
         s, _clock = opened(make_group(), SMART)
         refused(s, lambda: s.skip_to("agenda_setting", by="al"), "facilitator-only-action")
+
+    def test_no_skipping_while_paused(self):
+        s, _clock = opened(make_group(), SMART)
+        s.pause(by="dee", reason="break")
+        error = refused(s, lambda: s.skip_to("closing", by="dee"), "paused")
+        assert str(error).startswith("dee may not skip_to: the session is paused")
+
+    def test_a_phase_that_is_not_a_name_leads_nowhere(self):
+        s, _clock = opened(make_group(), SMART)
+        error = refused(s, lambda: s.skip_to(["closing"], by="dee"), "skip-phases")
+        assert str(error) == (
+            "dee may not skip_to: no way along the chart leads from 'opening_statement' to "
+            "['closing'] (rule 'skip-phases')"
+        )
+
+    def test_the_log_names_the_transition_taken_first(self):
+        """Skipping records the event of the transition the way leaves by, not another's."""
+
+        class Detours(ps.FormatChart):
+            opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+            main = ps.Phase("Main", policy="popcorn")
+            side = ps.Phase("Side", policy="popcorn")
+            extra = ps.Phase("Extra", policy="popcorn")
+            closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+            advance = opening.to(main) | main.to(closing) | side.to(extra) | extra.to(closing)
+            detour = opening.to(side)
+
+        s, _clock = opened(make_group(), ps.Format.from_chart("detours", Detours))
+        entered = s.skip_to("extra", by="dee")
+        assert (entered.data["event"], entered.data["skipped"]) == ("detour", ("side",))
+        same_again(s)
 
 
 @settings(max_examples=80, deadline=None)
