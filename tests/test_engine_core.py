@@ -392,6 +392,28 @@ class TestHooks:
 
 
 class TestValidatedInput:
+    def test_a_session_needs_a_group_and_a_format_not_their_names(self):
+        """A format's name (or a group's) where the object goes: TypeError saying so."""
+        group, circle = make_group(), ps.formats.get("sharing-circle")
+        calls = [
+            lambda f: ps.Session(group, f),
+            lambda f: ps.Session.restore(group, f, []),
+            lambda f: list(ps.Session.restore_steps(group, f, [])),
+            lambda f: ps.Session.verify(group, f, []),
+        ]
+        for call in calls:
+            with pytest.raises(TypeError) as caught:
+                call("sharing-circle")
+            assert str(caught.value) == (
+                "a session needs a peersupport.Format, got 'sharing-circle'; "
+                "ps.formats.get('sharing-circle') gives the installed format of that name"
+            )
+        with pytest.raises(TypeError) as caught:
+            ps.Session("Thursday circle", circle)
+        assert str(caught.value) == "a session needs a peersupport.Group, got 'Thursday circle'"
+        with pytest.raises(TypeError, match=r"^a session needs a peersupport.Format, got 7$"):
+            ps.Session(group, 7)
+
     @pytest.mark.parametrize(
         ("setting", "value", "problem"),
         [

@@ -19,9 +19,10 @@ from peersupport.engine.format import Format
 from peersupport.engine.kinds import LOG_VERSION, K
 from peersupport.engine.log import check_next
 from peersupport.errors import LogError
+from peersupport.validate import brief
 from peersupport.values import Group
 
-__all__ = ["check_opening", "describe", "restore", "restore_steps"]
+__all__ = ["check_opening", "check_pair", "describe", "restore", "restore_steps"]
 
 _K = K
 
@@ -31,6 +32,22 @@ def describe(e: Event) -> str:
     who = f" by {e.actor}" if e.actor else ""
     about = f" for {e.member}" if e.member and e.member != e.actor else ""
     return f"event {e.seq} '{e.kind.value}'{who}{about} at {e.time:g} s"
+
+
+def check_pair(group: object, format: object) -> None:  # noqa: A002
+    """Refuse anything but a :class:`Group` and a :class:`Format` for a session.
+
+    Raises:
+        TypeError: Naming what was given instead (for a format's name, how to get
+            the format).
+    """
+    if not isinstance(group, Group):
+        raise TypeError(f"a session needs a peersupport.Group, got {brief(group)}")
+    if not isinstance(format, Format):
+        hint = ""
+        if isinstance(format, str):
+            hint = f"; ps.formats.get({brief(format)}) gives the installed format of that name"
+        raise TypeError(f"a session needs a peersupport.Format, got {brief(format)}{hint}")
 
 
 def check_opening(group: Group, format: Format, first: Event) -> None:  # noqa: A002
@@ -77,6 +94,7 @@ def restore_steps(
         LogError: If the log is empty, out of order, of another format, chart or
             group, or an event cannot follow the ones before it.
     """
+    check_pair(group, format)
     if not events:
         raise LogError(1, "the log is empty; it must start with an 'opened' event")
     check_opening(group, format, events[0])

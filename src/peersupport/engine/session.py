@@ -28,7 +28,7 @@ from peersupport.engine.format import Format, PhaseSpec
 from peersupport.engine.handactions import HandActions
 from peersupport.engine.ledger import Ledger
 from peersupport.engine.practice import PracticeActions
-from peersupport.engine.restore import check_opening, restore, restore_steps
+from peersupport.engine.restore import check_opening, check_pair, restore, restore_steps
 from peersupport.engine.safety import SafetyActions
 from peersupport.engine.snapshot import snapshot
 from peersupport.engine.state import SessionState, SessionStatus, SessionView
@@ -62,6 +62,8 @@ class Session(DecisionActions, HandActions, PracticeActions, SafetyActions, Time
             recorded (default 300).
 
     Raises:
+        TypeError: If ``group`` is not a :class:`Group` or ``format`` not a
+            :class:`Format` (a format's name, say).
         ValueError: If the group has fewer facilitators than the format needs, or
             ``ends_at`` is not after the opening (or ``close_notice`` not a duration).
     """
@@ -78,6 +80,7 @@ class Session(DecisionActions, HandActions, PracticeActions, SafetyActions, Time
         ends_at: float | None = None,
         close_notice: float | None = None,
     ) -> None:
+        check_pair(group, format)
         if len(group.facilitators) < format.facilitators:
             raise ValueError(
                 f"format {format.name!r} needs {format.facilitators} facilitators; group "
@@ -173,6 +176,7 @@ class Session(DecisionActions, HandActions, PracticeActions, SafetyActions, Time
         Raises:
             LogError: Naming the first event (1-based line) that does not re-enact.
         """
+        check_pair(group, format)
         log = list(events)
         if log:
             check_opening(group, format, log[0])
