@@ -58,6 +58,16 @@ class TestTwoFacilitators:
         assert offered is not None
         same_again(s)
 
+    def test_a_format_run_by_three_names_the_two_present(self):
+        group = cofacilitated().with_member(ps.Member("cy", "Cy"), ps.Role.CO_FACILITATOR)
+        fmt = ps.Format.from_chart("three", CIRCLE.chart, facilitators=3)
+        s, _clock = opened(group, fmt, ("dee", "al", "bo"))
+        error = refused(s, lambda: s.advance(by="dee"), "facilitators-present")
+        assert str(error) == (
+            "dee may not advance: format 'three' is run by 3 facilitators and 2 are present "
+            "(dee, al); wait for the other, or pause (rule 'facilitators-present')"
+        )
+
     def test_one_facilitator_is_enough_for_other_formats(self):
         s, _clock = opened(make_group(), CIRCLE)
         s.advance(by="dee")
@@ -228,6 +238,12 @@ class TestListening:
             "al may not propose_item: the session is paused; the facilitator resumes it "
             "(rule 'paused')"
         )
+
+    def test_a_member_may_choose_to_listen_while_paused(self):
+        s, _clock = opened(make_group(), CIRCLE)
+        s.pause(by="dee", reason="break")
+        assert s.listen("bo").member == "bo"
+        assert "bo" in s.state.listening
 
     def test_a_listener_raises_no_hand(self):
         s, _clock = opened(make_group(), ps.Format.from_chart("hands", around("raised-hands")))

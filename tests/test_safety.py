@@ -104,6 +104,16 @@ class TestReferrals:
             "cannot follow the log: a reason is one of safety, break, technical, other"
         )
 
+    def test_a_second_pause_does_not_restore(self):
+        """A log that pauses a paused session is refused at the second pause."""
+        s, _clock = started()
+        pause = s.pause(by="dee", reason="safety")
+        events = [*s.events, pause.evolve(seq=len(s.events))]
+        with pytest.raises(ps.LogError) as error:
+            ps.Session.restore(s.group, s.format, events)
+        assert error.value.line == len(events)
+        assert str(error.value).endswith("cannot follow the log: the session is already paused")
+
     def test_a_resume_without_its_pause_does_not_restore(self):
         """A log that resumes a session never paused is refused at the resume."""
         s, clock = started()
