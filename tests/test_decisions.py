@@ -388,3 +388,22 @@ def test_a_decision_is_all_or_nothing(added):
         s.decide_amendment(1, by="dee", agree=TAKING_PART)
     assert (s.state, list(s.events)) == (before, events)
     assert s.state.amendments == {1: "open"}
+
+
+def test_a_facilitator_s_amendment_made_a_decision_does_not_verify():
+    """A proposal number added to a facilitator's own amendment: verify names the difference.
+
+    (Re-enacted, the amendment is the facilitator's again, recorded without a proposal.)
+    """
+    s, _clock = opened()
+    s.amend_agreement(by="dee", share_limit=250)
+    events = list(s.events)
+    events[-1] = events[-1].evolve(data={**events[-1].data, "proposal": 1})
+    with pytest.raises(ps.LogError) as error:
+        ps.Session.verify(s.group, s.format, events)
+    assert error.value.line == len(events)
+    assert str(error.value).endswith(
+        "with {'version': 2, 'share_limit': 250, 'proposal': 1} but re-enactment recorded "
+        f"event {len(events) - 1} 'agreement_amended' by dee at {events[-1].time:g} s with "
+        "{'version': 2, 'share_limit': 250}"
+    )

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
-from checking import golden, refused
+from checking import golden, refused, same_again
 from people import ROUND, around, make_group
 
 PEOPLE = ("dee", "al", "bo", "cy", "nu")
@@ -158,6 +158,7 @@ class TestTheQueue:
         assert s.state.floor.hands == ()
         actors = [(e.kind.value, e.actor, e.member) for e in s.events[-6:]]
         assert ("hand_moved", "dee", "cy") in actors
+        same_again(s)  # the moved hand restores, and re-enacts (verify)
         assert ("hand_lowered", "dee", "bo") in actors
         assert ("called_on", "dee", "nu") in actors
         assert ("hands_cleared", "dee", None) in actors
