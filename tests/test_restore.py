@@ -146,6 +146,18 @@ def index_of(events, kind, start=0):
 
 
 class TestExactRestore:
+    def test_the_restored_session_has_the_group_and_clock_given(self, log, group, circle):
+        """restore and verify return a session of that group, on the clock given (if any)."""
+        clock = ps.ManualClock(log[-1].time + 5)
+        for how in (ps.Session.restore, ps.Session.verify):
+            assert how(group, circle, log).group is group
+            assert how(group, circle, log, clock=clock).clock is clock
+        with pytest.raises(ps.LogError) as info:
+            ps.Session.verify(group, circle, [])
+        assert str(info.value) == (
+            "event log line 1: the log is empty; it must start with an 'opened' event"
+        )
+
     def test_circle_restores_exactly(self, circle_session, group, circle):
         """A sharing circle with almost every kind of event restores to the same state."""
         restored = ps.Session.restore(group, circle, circle_session.events)
@@ -562,6 +574,24 @@ class TestUpgrade:
         with pytest.raises(ps.LogError) as info:
             ps.events.upgrade(group, ps.formats.get("sharing-circle"), path)
         assert info.value.line in (21, 22)
+
+    def test_an_old_log_with_other_data_is_refused(self, tmp_path):
+        """An old event whose data re-enactment does not record names its line and both."""
+        lines = (DATA / "demo.jsonl").read_text(encoding="utf-8").splitlines()
+        obj = json.loads(lines[21])
+        assert obj["kind"] == "consented"
+        obj["data"]["version"] = 2
+        lines[21] = json.dumps(obj)
+        path = tmp_path / "edited.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        group = ps.load_group(DATA / "demo-group.json")
+        with pytest.raises(ps.LogError) as info:
+            ps.events.upgrade(group, ps.formats.get("sharing-circle"), path)
+        assert info.value.line == 22
+        assert str(info.value).endswith(
+            "with {'version': 2} but re-enactment recorded event "
+            "21 'consented' by flo at 409 s with {'version': 1}"
+        )
 
     def test_the_command_line_upgrades(self, tmp_path):
         """peersupport upgrade writes the new log, which peersupport replay accepts."""
