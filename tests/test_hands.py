@@ -158,10 +158,17 @@ class TestTheQueue:
         assert s.state.floor.hands == ()
         actors = [(e.kind.value, e.actor, e.member) for e in s.events[-6:]]
         assert ("hand_moved", "dee", "cy") in actors
-        same_again(s)  # the moved hand restores, and re-enacts (verify)
         assert ("hand_lowered", "dee", "bo") in actors
         assert ("called_on", "dee", "nu") in actors
         assert ("hands_cleared", "dee", None) in actors
+
+    def test_a_moved_hand_restores_and_re_enacts(self):
+        """verify performs the move again: the same member, to the same place, by the chair."""
+        s, _clock = started()
+        for member in ("al", "bo", "cy"):
+            s.raise_hand(member)
+        s.move_hand("cy", 0, by="dee")
+        same_again(s)
 
     def test_leaving_and_a_new_phase_empty_the_queue_and_a_pause_freezes_it(self):
         s, _clock = started()

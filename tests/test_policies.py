@@ -314,3 +314,21 @@ class TestRoundRulesSayWhy:
             with pytest.raises(ps.RuleViolation) as caught:
                 rule.check(s, "pass_turn", "al" if rule.id == "right-to-pass" else "nu", 0.0)
             assert caught.value.actor == ("al" if rule.id == "right-to-pass" else "nu")
+
+
+class TestInterjectingForSomeone:
+    def test_only_a_facilitator_records_cross_talk_for_a_member(self, make_session):
+        """A member interjects for themself; the chair may record it for them (by=)."""
+        s = make_session("open-sharing")
+        s.advance(by="dee")  # popcorn: cross-talk is blocked, and the attempt recorded
+        s.start_share("al")
+        with pytest.raises(ps.PermissionDenied) as caught:
+            s.interject("bo", by="cy")
+        assert str(caught.value) == (
+            "cy may not interject: a member acts only for themself; only a facilitator may "
+            "act for bo (rule 'acts-for-themself')"
+        )
+        with pytest.raises(ps.CrossTalkBlocked):
+            s.interject("bo", by="dee")
+        event = s.events[-1]
+        assert (event.kind, event.actor, event.member) == (K.CROSS_TALK_BLOCKED, "dee", "bo")
