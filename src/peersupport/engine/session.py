@@ -132,6 +132,8 @@ class Session(DecisionActions, HandActions, PracticeActions, SafetyActions, Time
         Raises:
             LogError: Naming the line: an empty or disordered log, another
                 format, chart or group, or an event that cannot follow the others.
+            TypeError: If ``group`` is not a :class:`Group` or ``format`` not a
+                :class:`Format`.
         """
         from_log = list(events)
         live = restore(group, format, from_log)
@@ -150,7 +152,8 @@ class Session(DecisionActions, HandActions, PracticeActions, SafetyActions, Time
     ) -> Iterator[tuple[Event, SessionView]]:
         """Fold the log event by event, yielding ``(event, view)`` right after each.
 
-        Useful to render a timeline; raises ``LogError`` as :meth:`restore` does.
+        Useful to render a timeline; raises ``LogError`` and ``TypeError`` as
+        :meth:`restore` does.
         """
         log = list(events)
         for event, live in restore_steps(group, format, log):
@@ -175,6 +178,8 @@ class Session(DecisionActions, HandActions, PracticeActions, SafetyActions, Time
 
         Raises:
             LogError: Naming the first event (1-based line) that does not re-enact.
+            TypeError: If ``group`` is not a :class:`Group` or ``format`` not a
+                :class:`Format`.
         """
         check_pair(group, format)
         log = list(events)
