@@ -275,13 +275,19 @@ class TestSmartRecovery:
         assert s.state.interjections == 1
         assert s.state.cross_talk_blocked == 1
 
-    def test_share_the_air_notice(self):
-        """Above the agreed part of working time, a notice names who has not spoken."""
+    @staticmethod
+    def _working_time() -> tuple[ps.Session, ps.ManualClock]:
+        """SMART with share-the-air at one half, in working time (after a check-in round)."""
         s, clock = start("smart-recovery", share_the_air=0.5)
         s.advance(by="dee")
         go_round(s, clock)
-        s.advance(by="dee")
-        s.advance(by="dee")
+        s.advance(by="dee")  # -> agenda setting
+        s.advance(by="dee")  # -> working time
+        return s, clock
+
+    def test_share_the_air_notice(self):
+        """Above the agreed part of working time, a notice names who has not spoken."""
+        s, clock = self._working_time()
         share(s, clock, "bo", 120)
         share(s, clock, "al", 400)
         notices = [e for e in s.events if e.kind is K.RULE_NOTICE]
@@ -299,11 +305,7 @@ class TestSmartRecovery:
         (``ShareTheAir``: "Seconds of speaking in the phase before the rule looks at
         all"; "goes above agreement.share_the_air".)
         """
-        s, clock = start("smart-recovery", share_the_air=0.5)
-        s.advance(by="dee")
-        go_round(s, clock)
-        s.advance(by="dee")
-        s.advance(by="dee")
+        s, clock = self._working_time()
         share(s, clock, "bo", 100)
         share(s, clock, "al", 200)  # 300 s in all: the rule looks; al has 2/3
         share(s, clock, "bo", 100)  # bo has half: not above it
@@ -319,11 +321,7 @@ class TestSmartRecovery:
                 register(ps.ShareTheAir(min_total=0), replace=True)
 
         added(Plugin(), "share-the-air-at-once")
-        s, clock = start("smart-recovery", share_the_air=0.5)
-        s.advance(by="dee")
-        go_round(s, clock)
-        s.advance(by="dee")
-        s.advance(by="dee")
+        s, clock = self._working_time()
         share(s, clock, "bo", 0)  # no speaking time in the phase yet: nothing to divide
         share(s, clock, "al", 10)
         notices = [e for e in s.events if e.kind is K.RULE_NOTICE]

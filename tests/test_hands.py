@@ -699,19 +699,25 @@ class FairHands(ps.RaisedHands):
     hand_rounds = True
 
 
-def in_the_stack() -> tuple[ps.Session, ps.ManualClock]:
-    """Check-in: al 100 s, bo 50 s, cy 0 s, nu and dee pass; in the stack dee shared 10 s."""
+def checked_in(turns: tuple[tuple[str, float | None], ...]) -> tuple[ps.Session, ps.ManualClock]:
+    """Everyone in, then the check-in's ``turns``: a share of so many seconds, or a pass (None)."""
     clock = ps.ManualClock(1000.0)
     s = ps.Session(make_group(), TALK, clock=clock, hooks=False)
     for person in PEOPLE:
         s.arrive(person)
         s.consent(person)
     s.advance(by="dee")
-    for member, seconds in (("al", 100), ("bo", 50), ("cy", 0), ("nu", None), ("dee", None)):
+    for member, seconds in turns:
         if seconds is None:
             s.pass_turn(member)
         else:
             share(s, clock, member, seconds)
+    return s, clock
+
+
+def in_the_stack() -> tuple[ps.Session, ps.ManualClock]:
+    """Check-in: al 100 s, bo 50 s, cy 0 s, nu and dee pass; in the stack dee shared 10 s."""
+    s, clock = checked_in((("al", 100), ("bo", 50), ("cy", 0), ("nu", None), ("dee", None)))
     s.advance(by="dee")
     s.advance(by="dee")
     s.raise_hand("dee")
@@ -795,18 +801,7 @@ class TestDeclaredOrder:
 
     def test_progressive_order_after_a_restore_with_zero_and_two_shares(self):
         """Keys worked out again after a restore: nobody's shares, two shares, this phase's."""
-        clock = ps.ManualClock(1000.0)
-        s = ps.Session(make_group(), TALK, clock=clock, hooks=False)
-        for person in PEOPLE:
-            s.arrive(person)
-            s.consent(person)
-        s.advance(by="dee")
-        for member, seconds in (("al", 100), ("bo", 50), ("cy", None), ("nu", None)):
-            if seconds is None:
-                s.pass_turn(member)
-            else:
-                share(s, clock, member, seconds)
-        s.pass_turn("dee")
+        s, clock = checked_in((("al", 100), ("bo", 50), ("cy", None), ("nu", None), ("dee", None)))
         s.advance(by="dee")  # first come: al shares again
         s.raise_hand("al")
         share(s, clock, "al", 200)

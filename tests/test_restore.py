@@ -562,33 +562,38 @@ class TestUpgrade:
         with pytest.raises(ps.LogError, match="nothing to upgrade"):
             ps.events.upgrade(group, circle, log)
 
-    def test_an_edited_old_log_is_refused(self, tmp_path):
-        """An old log that does not re-enact names its line."""
+    @staticmethod
+    def refused_upgrade(tmp_path, index, edit) -> ps.LogError:
+        """The error of upgrading the demo log with its line ``index`` (0-based) edited."""
         lines = (DATA / "demo.jsonl").read_text(encoding="utf-8").splitlines()
-        obj = json.loads(lines[20])
-        obj["time"] += 0.5
-        lines[20] = json.dumps(obj)
+        obj = json.loads(lines[index])
+        edit(obj)
+        lines[index] = json.dumps(obj)
         path = tmp_path / "edited.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         group = ps.load_group(DATA / "demo-group.json")
         with pytest.raises(ps.LogError) as info:
             ps.events.upgrade(group, ps.formats.get("sharing-circle"), path)
-        assert info.value.line in (21, 22)
+        return info.value
+
+    def test_an_edited_old_log_is_refused(self, tmp_path):
+        """An old log that does not re-enact names its line."""
+
+        def later(obj):
+            obj["time"] += 0.5
+
+        assert self.refused_upgrade(tmp_path, 20, later).line in (21, 22)
 
     def test_an_old_log_with_other_data_is_refused(self, tmp_path):
         """An old event whose data re-enactment does not record names its line and both."""
-        lines = (DATA / "demo.jsonl").read_text(encoding="utf-8").splitlines()
-        obj = json.loads(lines[21])
-        assert obj["kind"] == "consented"
-        obj["data"]["version"] = 2
-        lines[21] = json.dumps(obj)
-        path = tmp_path / "edited.jsonl"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        group = ps.load_group(DATA / "demo-group.json")
-        with pytest.raises(ps.LogError) as info:
-            ps.events.upgrade(group, ps.formats.get("sharing-circle"), path)
-        assert info.value.line == 22
-        assert str(info.value).endswith(
+
+        def other_version(obj):
+            assert obj["kind"] == "consented"
+            obj["data"]["version"] = 2
+
+        error = self.refused_upgrade(tmp_path, 21, other_version)
+        assert error.line == 22
+        assert str(error).endswith(
             "with {'version': 2} but re-enactment recorded event "
             "21 'consented' by flo at 409 s with {'version': 1}"
         )
