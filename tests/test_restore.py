@@ -598,6 +598,27 @@ class TestUpgrade:
             "21 'consented' by flo at 409 s with {'version': 1}"
         )
 
+    @pytest.mark.parametrize(
+        ("field", "value", "logged"),
+        [
+            ("time", 510.0, "'time_warning' for di at 510 s"),
+            ("member", "al", "'time_warning' for al at 509 s"),
+        ],
+    )
+    def test_an_old_warning_moved_is_refused(self, tmp_path, field, value, logged):
+        """An engine's old warning at another time, or for another member, names its line."""
+
+        def move(obj):
+            assert obj["kind"] == "time_warning"
+            obj[field] = value
+
+        error = self.refused_upgrade(tmp_path, 24, move)
+        assert error.line == 25
+        assert str(error).endswith(
+            f"the log has event 24 {logged} but re-enactment recorded "
+            "event 24 'time_warning' for di at 509 s"
+        )
+
     def test_the_command_line_upgrades(self, tmp_path):
         """peersupport upgrade writes the new log, which peersupport replay accepts."""
         out = tmp_path / "new.jsonl"
