@@ -1,8 +1,9 @@
 """Surviving mutants explained as equivalent (``scripts/mutation_equivalents.toml``).
 
 An entry names the module (its file name without ``.py``), the function (``Class.method``
-for a method), the mutated line(s) before and after, stripped, and the reason. A
-survivor matches an entry by that text, not by mutmut's numbering of the mutants.
+for a method; or ``functions``, a list, for the same change in several), the mutated
+line(s) before and after, stripped, and the reason. A survivor matches an entry by that
+text, not by mutmut's numbering of the mutants.
 
 A ``[[relabelled]]`` entry explains a family at once: in the named functions (all of
 them called inside an action's ``try``, whose ``except`` re-labels any refusal with
@@ -22,13 +23,17 @@ EQUIVALENTS = Path(__file__).resolve().parent / "mutation_equivalents.toml"
 def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
     """The explained equivalent mutants (none if the file does not exist).
 
-    A ``[[relabelled]]`` entry comes back with ``family = "relabelled"`` and its
-    ``functions`` and ``names`` joined with spaces.
+    Each comes back with its ``functions`` joined with spaces (an ``[[equivalent]]``
+    entry's one ``function`` if it names no list); a ``[[relabelled]]`` entry with
+    ``family = "relabelled"`` and its ``names`` joined with spaces too.
     """
     if not path.is_file():
         return []
     data = tomllib.loads(path.read_text())
-    found = [{k: str(v) for k, v in entry.items()} for entry in data.get("equivalent", [])]
+    found: list[dict[str, str]] = []
+    for entry in data.get("equivalent", []):
+        names = entry.get("functions", [entry.get("function", "")])
+        found.append({**{k: str(v) for k, v in entry.items()}, "functions": " ".join(names)})
     for entry in data.get("relabelled", []):
         found.append(
             {
@@ -85,7 +90,7 @@ def why_equivalent(
             continue
         if (
             entry.get("module") == module
-            and entry.get("function") == function
+            and function in entry.get("functions", "").split()
             and entry.get("before", "").strip() == before
             and entry.get("after", "").strip() == after
         ):

@@ -314,18 +314,28 @@ class TestSmartRecovery:
 
     def test_share_the_air_from_the_first_second(self, added):
         """With ``min_total=0`` the rule looks at once; a share of no time is no one's part."""
-
-        class Plugin:
-            @ps.hookimpl
-            def register_rules(self, register):
-                register(ps.ShareTheAir(min_total=0), replace=True)
-
-        added(Plugin(), "share-the-air-at-once")
+        added(ShareTheAirAtOnce(), "share-the-air-at-once")
         s, clock = self._working_time()
         share(s, clock, "bo", 0)  # no speaking time in the phase yet: nothing to divide
         share(s, clock, "al", 10)
         notices = [e for e in s.events if e.kind is K.RULE_NOTICE]
         assert [(e.member, e.data["part"]) for e in notices] == [("al", 1.0)]
+
+    def test_share_the_air_after_half_a_second(self, added):
+        """With ``min_total=0`` any speaking time counts: half a second is all of it."""
+        added(ShareTheAirAtOnce(), "share-the-air-at-once")
+        s, clock = self._working_time()
+        share(s, clock, "al", 0.5)
+        notices = [e for e in s.events if e.kind is K.RULE_NOTICE]
+        assert [(e.member, e.data["part"]) for e in notices] == [("al", 1.0)]
+
+
+class ShareTheAirAtOnce:
+    """A plugin replacing share-the-air by one that looks from the first second."""
+
+    @ps.hookimpl
+    def register_rules(self, register):
+        register(ps.ShareTheAir(min_total=0), replace=True)
 
 
 class TestDbsa:

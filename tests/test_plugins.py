@@ -196,6 +196,17 @@ class TestLifecycleHooks:
         s.arrive("al")
         assert recorder.calls == []
 
+    def test_a_verified_session_without_hooks_tells_no_plugin(self, added):
+        """verify(hooks=False): the restored session's later events reach no plugin either."""
+        events = run_circle(ps.ManualClock()).events
+        recorder = Recorder()
+        added(recorder, "recorder")
+        fmt = ps.formats.get("sharing-circle")
+        restored = ps.Session.verify(small_group(), fmt, events, hooks=False)
+        restored.arrive("dee")
+        assert recorder.calls == []
+        assert restored.events[-1].kind is K.ARRIVED
+
 
 class Exploding:
     """A plugin whose every lifecycle hook raises."""

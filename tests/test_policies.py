@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 import peersupport as ps
@@ -332,3 +334,228 @@ class TestInterjectingForSomeone:
             s.interject("bo", by="dee")
         event = s.events[-1]
         assert (event.kind, event.actor, event.member) == (K.CROSS_TALK_BLOCKED, "dee", "bo")
+
+
+class TestCallOnSaysWhy:
+    """Each refusal of a call (or a tag) says who, what and which rule, word for word."""
+
+    def test_nobody_is_called_on_in_an_open_floor(self):
+        s, _ = session_in("discussion")
+        error = refused(s, lambda: s.call_on("al", by="dee"), "open-floor")
+        assert (
+            str(error)
+            == "dee may not call_on: nobody is called on in Discussion (rule 'open-floor')"
+        )
+
+    def test_a_member_does_not_call_on_people(self):
+        s, _ = session_in("called")
+        error = refused(s, lambda: s.call_on("bo", by="al"), "facilitator-only-action")
+        assert str(error) == (
+            "al may not call_on: only a facilitator may call on people "
+            "(rule 'facilitator-only-action')"
+        )
+
+    def test_only_the_last_speaker_tags_once_and_someone_else(self):
+        s, clock = session_in("tagged")
+        s.start_share("al")
+        clock.advance(5)
+        s.end_share("al")
+        error = refused(s, lambda: s.call_on("al", by="bo"), "tag")
+        assert (
+            str(error)
+            == "bo may not call_on: only the last speaker names the next one (rule 'tag')"
+        )
+        error = refused(s, lambda: s.call_on("al", by="al"), "call-on-others")
+        assert str(error) == "al may not call_on: al cannot name themself (rule 'call-on-others')"
+        s.call_on("bo", by="al")
+        error = refused(s, lambda: s.call_on("dee", by="al"), "tag")
+        assert str(error) == "al may not call_on: bo is already tagged (rule 'tag')"
+
+    def test_nobody_is_called_on_while_paused(self):
+        s, _ = session_in("called")
+        s.pause(by="dee")
+        error = refused(s, lambda: s.call_on("al", by="dee"), "paused")
+        assert isinstance(error, ps.SessionPaused)
+        assert str(error) == (
+            "dee may not call_on: the session is paused; the facilitator resumes it (rule 'paused')"
+        )
+
+
+class NewcomersListenFirst(ps.Rule):
+    """A phase rule on interjections: newcomers listen first; remembers what it was asked."""
+
+    id = "newcomers-listen-first"
+    actions = frozenset({"interject"})
+    asked: ClassVar[list[tuple[str, str, float]]] = []
+
+    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
+        NewcomersListenFirst.asked.append((action, member, now))
+        if session.role_of(member) is ps.Role.NEWCOMER:
+            raise ps.PermissionDenied(member, action, self.id, f"{member} listens first")
+
+
+class NewcomersPlugin:
+    @ps.hookimpl
+    def register_rules(self, register):
+        register(NewcomersListenFirst())
+
+
+class CrossTalkChart(ps.FormatChart):
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    talk = ps.Phase("Talk", policy="open-floor", cross_talk=True, rules=("newcomers-listen-first",))
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = opening.to(talk) | talk.to(closing)
+
+
+class TestInterjectSaysWhy:
+    """Interjections: each refusal word for word, and a phase's own rule on them."""
+
+    def test_nobody_interjects_when_nobody_holds_the_floor_or_into_their_own_share(
+        self, make_session
+    ):
+        s = make_session("open-sharing")
+        s.advance(by="dee")
+        error = refused(s, lambda: s.interject("bo"), "one-voice-at-a-time")
+        assert str(error) == (
+            "bo may not interject: nobody holds the floor; take the floor "
+            "(rule 'one-voice-at-a-time')"
+        )
+        s.start_share("al")
+        error = refused(s, lambda: s.interject("al"), "one-voice-at-a-time")
+        assert str(error) == "al may not interject: al holds the floor (rule 'one-voice-at-a-time')"
+
+    def test_blocked_cross_talk_says_who_holds_the_floor_and_where(self, make_session):
+        s = make_session("open-sharing")
+        s.advance(by="dee")
+        s.start_share("al")
+        with pytest.raises(ps.CrossTalkBlocked) as caught:
+            s.interject("bo")
+        assert str(caught.value) == (
+            "bo may not interject: al holds the floor and cross-talk is not allowed in "
+            "Popcorn sharing; the attempt was recorded (rule 'no-cross-talk')"
+        )
+        assert caught.value.event == s.events[-1]
+
+    def test_a_refusal_for_someone_names_the_facilitator(self, make_session):
+        """Observers-listen, refusing the chair's interjection for an observer, names the chair."""
+        s = make_session("open-sharing")
+        s.advance(by="dee")
+        s.start_share("al")
+        error = refused(s, lambda: s.interject("ob", by="dee"), "observers-listen")
+        assert error.actor == "dee"
+        assert str(error) == (
+            "dee may not interject: ob is an observer; observers listen (rule 'observers-listen')"
+        )
+
+    def test_a_phase_rule_on_interjections_is_asked(self, make_session, added, clock, monkeypatch):
+        """A rule for ``interject`` named by the phase is asked with the action, member and time."""
+        monkeypatch.setattr(NewcomersListenFirst, "asked", [])
+        added(NewcomersPlugin(), "newcomers-plugin")
+        fmt = ps.Format.from_chart("cross-talk-test", CrossTalkChart)
+        group = make_group(ps.Agreement(share_limit=300.0, warn_at=240.0, cross_talk=True))
+        s = make_session(fmt, group=group)
+        s.advance(by="dee")
+        s.start_share("al")
+        clock.advance(7)
+        error = refused(s, lambda: s.interject("nu"), "newcomers-listen-first")
+        assert (
+            str(error) == "nu may not interject: nu listens first (rule 'newcomers-listen-first')"
+        )
+        event = s.interject("bo")
+        assert (event.kind, event.member, event.data["holder"]) == (K.INTERJECTED, "bo", "al")
+        assert NewcomersListenFirst.asked == [
+            ("interject", "nu", event.time),
+            ("interject", "bo", event.time),
+        ]
+
+
+class TimedConsent(ps.Consent):
+    """The consent rule, remembering what it was asked."""
+
+    asked: ClassVar[list[tuple[str, str, float]]] = []
+
+    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
+        TimedConsent.asked.append((action, member, now))
+        super().check(session, action, member, now)
+
+
+class TimedConsentPlugin:
+    @ps.hookimpl
+    def register_rules(self, register):
+        register(TimedConsent(), replace=True)
+
+
+def test_a_replaced_consent_rule_is_asked_about_an_interjection(
+    make_session, added, clock, monkeypatch
+):
+    """A plugin's consent rule (``replace=True``) is asked with the action, member and time."""
+    monkeypatch.setattr(TimedConsent, "asked", [])
+    added(TimedConsentPlugin(), "timed-consent")
+    added(NewcomersPlugin(), "newcomers-plugin")  # the chart's phase names its rule
+    fmt = ps.Format.from_chart("cross-talk-test", CrossTalkChart)
+    group = make_group(ps.Agreement(share_limit=300.0, warn_at=240.0, cross_talk=True))
+    s = make_session(fmt, group=group, consent=("dee", "al"))
+    s.advance(by="dee")
+    s.start_share("al")
+    clock.advance(3)
+    TimedConsent.asked.clear()
+    error = refused(s, lambda: s.interject("bo"), "consent")
+    assert (
+        str(error) == "bo may not interject: bo has not consented to agreement v1 (rule 'consent')"
+    )
+    assert TimedConsent.asked == [("interject", "bo", clock.now())]
+
+
+class TestActingForSomeone:
+    def test_a_stranger_acting_for_a_member_is_named(self, make_session):
+        """Someone unknown acting for a member: not arrived (open group), not a member (closed)."""
+        s = make_session("open-sharing", group=make_group(closed=False))
+        s.advance(by="dee")
+        error = refused(s, lambda: s.pass_turn("al", by="zz"), "present")
+        assert str(error) == "zz may not pass_turn: zz has not arrived (rule 'present')"
+        s = make_session("open-sharing")
+        s.advance(by="dee")
+        error = refused(s, lambda: s.pass_turn("al", by="zz"), "closed-group")
+        assert str(error) == (
+            "zz may not pass_turn: zz is not a member of the closed group 'Thursday circle' "
+            "(rule 'closed-group')"
+        )
+
+    def test_two_unknown_settings_are_both_named(self, session):
+        """An amendment of two settings a session does not amend names both, in order."""
+        with pytest.raises(ValueError, match="a session amends only") as error:
+            session.amend_agreement(by="dee", mood=1, colour=2)
+        assert str(error.value).endswith("; got colour, mood")
+        assert session.agreement.version == 1
+
+
+class TestCallOnAskedDirectly:
+    def test_the_policies_asked_directly_name_the_caller(self):
+        """``check_call_on``, as a plugin's own policy may ask it, names who calls and why."""
+        s, clock = session_in("tagged")
+        s.start_share("al")
+        clock.advance(5)
+        s.end_share("al")
+        member, facilitator = ps.Role.MEMBER, ps.Role.FACILITATOR
+        asked = [
+            (ps.OpenFloor(), "dee", facilitator, "al", "open-floor", "nobody is called on in Tag"),
+            (ps.CalledOn(), "bo", member, "al", "facilitator-only-action", "only a facilitator"),
+            (ps.Tag(), "bo", member, "al", "tag", "only the last speaker names the next one"),
+            (ps.Tag(), "al", member, "al", "call-on-others", "al cannot name themself"),
+        ]
+        for policy, by, role, whom, rule, why in asked:
+            with pytest.raises(ps.ActionRejected) as caught:
+                policy.check_call_on(s, by, role, whom)
+            assert (caught.value.actor, caught.value.action, caught.value.rule) == (
+                by,
+                "call_on",
+                rule,
+            )
+            assert why in str(caught.value)
+        s.call_on("bo", by="al")
+        with pytest.raises(ps.NotYourTurn) as caught:
+            ps.Tag().check_call_on(s, "al", member, "dee")
+        assert (caught.value.actor, str(caught.value)) == (
+            "al",
+            "al may not call_on: bo is already tagged (rule 'tag')",
+        )
