@@ -559,3 +559,143 @@ class TestCallOnAskedDirectly:
             "al",
             "al may not call_on: bo is already tagged (rule 'tag')",
         )
+
+
+class TestTurnsSayWhy:
+    """Refusals of a turn word for word: through a session, and asked of the policy or rule."""
+
+    def test_policies_and_rules_asked_directly_name_the_member(self):
+        s, _ = session_in("called")
+        s.close_round(by="dee")  # nobody is next in seat order now
+        member = ps.Role.MEMBER
+        asked = [
+            (
+                lambda: ps.SeatOrder().check_take_floor(s, "cy", ps.Role.OBSERVER),
+                "cy may not start_share: cy does not take turns in Called on (rule 'seat-order')",
+            ),
+            (
+                lambda: ps.SeatOrder().check_take_floor(s, "bo", member),
+                "bo may not start_share: bo is not in round 1 of Called on (rule 'seat-order')",
+            ),
+            (
+                lambda: ps.FacilitatorOnly().check_take_floor(s, "al", member),
+                "al may not start_share: only facilitators speak in the Called on phase "
+                "(rule 'facilitator-only')",
+            ),
+            (
+                lambda: ps.OpenFloor().check_pass(s, "al", member),
+                "al may not pass_turn: there are no turns to pass in Called on (rule 'open-floor')",
+            ),
+            (
+                lambda: ps.ObserversListen().check(s, "start_share", "cy", 0.0),
+                "cy may not start_share: cy is an observer; observers listen "
+                "(rule 'observers-listen')",
+            ),
+            (
+                lambda: ps.Consent().check(s, "start_share", "zz", 0.0),
+                "zz may not start_share: zz has not consented to agreement v1 (rule 'consent')",
+            ),
+        ]
+        for ask, said in asked:
+            with pytest.raises(ps.ActionRejected) as caught:
+                ask()
+            assert str(caught.value) == said
+            assert caught.value.actor == said.split()[0]
+
+    def test_the_phase_s_policy_says_why_through_the_session(self):
+        s, _ = session_in("opening")
+        error = refused(s, lambda: s.start_share("al"), "facilitator-only")
+        assert str(error) == (
+            "al may not start_share: only facilitators speak in the Opening phase "
+            "(rule 'facilitator-only')"
+        )
+        s, _ = session_in("discussion")
+        error = refused(s, lambda: s.pass_turn("al"), "open-floor")
+        assert str(error) == (
+            "al may not pass_turn: there are no turns to pass in Discussion (rule 'open-floor')"
+        )
+
+    def test_a_closed_round_says_who_closed_it(self, make_session):
+        s = make_session("sharing-circle")
+        s.advance(by="dee")
+        s.close_round(by="dee")
+        for action in (s.start_share, s.pass_turn):
+            error = refused(s, lambda act=action: act("al"), "round-closed")
+            assert str(error) == (
+                f"al may not {action.__name__}: round 1 of Check-in was closed by the "
+                "facilitator (rule 'round-closed')"
+            )
+
+    def test_calling_on_a_stranger_or_an_observer_says_why(self):
+        s, _ = session_in("called")
+        error = refused(s, lambda: s.call_on("zz", by="dee"), "closed-group")
+        assert str(error) == (
+            "dee may not call_on: zz is not a member of the closed group 'g' (rule 'closed-group')"
+        )
+        error = refused(s, lambda: s.call_on("cy", by="dee"), "eligible")
+        assert str(error) == (
+            "dee may not call_on: cy does not take turns in Called on (rule 'eligible')"
+        )
+
+
+class RoundWatcher(ps.Rule):
+    """A phase rule on shares that remembers the round and order it was asked in."""
+
+    id = "round-watcher"
+    actions = frozenset({"start_share"})
+    seen: ClassVar[list[tuple[int, tuple[str, ...], float]]] = []
+
+    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
+        RoundWatcher.seen.append((session.floor.round, tuple(session.floor.order), now))
+
+
+class TimedOneShare(ps.OneSharePerRound):
+    asked: ClassVar[list[tuple[str, str, float]]] = []
+
+    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
+        TimedOneShare.asked.append((action, member, now))
+        super().check(session, action, member, now)
+
+
+class TimedRightToPass(ps.RightToPass):
+    asked: ClassVar[list[tuple[str, str, float]]] = []
+
+    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
+        TimedRightToPass.asked.append((action, member, now))
+        super().check(session, action, member, now)
+
+
+class WatchingPlugin:
+    @ps.hookimpl
+    def register_rules(self, register):
+        register(RoundWatcher())
+        register(TimedOneShare(), replace=True)
+        register(TimedRightToPass(), replace=True)
+
+
+class PopcornChart(ps.FormatChart):
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+    talk = ps.Phase("Talk", policy="popcorn", rules=("round-watcher",))
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+    advance = opening.to(talk) | talk.to(closing)
+
+
+def test_a_turn_that_rolls_the_round_over_is_checked_in_the_new_round(
+    make_session, added, clock, monkeypatch
+):
+    """Rules are asked, with the time, on the floor as the automatic roll-over leaves it."""
+    for rule in (RoundWatcher, TimedOneShare, TimedRightToPass):
+        monkeypatch.setattr(rule, "seen" if rule is RoundWatcher else "asked", [])
+    added(WatchingPlugin(), "watching-plugin")
+    s = make_session(ps.Format.from_chart("popcorn-watch", PopcornChart))
+    s.advance(by="dee")
+    first = tuple(s.floor.order)
+    for member in first:
+        clock.advance(1)
+        s.pass_turn(member)
+    assert TimedRightToPass.asked[-1] == ("pass_turn", first[-1], clock.now())
+    clock.advance(1)
+    event = s.start_share("al")
+    assert s.state.round == 2
+    assert RoundWatcher.seen == [(2, tuple(s.floor.order), event.time)]
+    assert TimedOneShare.asked[-1] == ("start_share", "al", event.time)

@@ -347,6 +347,15 @@ class TestRestoreIsAFold:
         error = restore_refuses(group, circle, renumber([*log[:i], extra, *log[i:]]), i + 1)
         assert error.problem.endswith("cannot follow the log: there are no rounds in opening")
 
+    def test_leaving_twice_is_refused(self, log, group, circle):
+        """A member who leaves again, not present any more, is named with their line."""
+        i = index_of(log, K.LEFT)
+        again = log[i].evolve(seq=i + 1)
+        error = restore_refuses(
+            group, circle, renumber([*log[: i + 1], again, *log[i + 1 :]]), i + 2
+        )
+        assert error.problem.endswith(f"cannot follow the log: {log[i].member} is not present")
+
     def test_nothing_after_the_end(self, log, group, circle):
         """Nothing can follow the end of a session, in restore too."""
         extra = ps.Event(len(log), log[-1].time, K.ARRIVED, "ob", "ob")
