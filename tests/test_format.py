@@ -296,6 +296,18 @@ class TestMovingAlongTheChartRefusalsSayWhy:
             "dee may not advance: Closing is the last phase; end the session (rule 'chart')"
         )
 
+    def test_from_the_last_phase_there_is_no_way_back(self):
+        """Asked for a phase by name in the last phase: no transition, not "end the session"."""
+        s = circle_session()
+        for _ in range(4):
+            s.advance(by="dee")
+            if s.offered_to() is not None:
+                s.close_round(by="dee")
+        assert refused_advance(s, to="opening") == (
+            "dee may not advance: the chart has no transition from 'closing' to 'opening' "
+            "(rule 'chart')"
+        )
+
     def test_the_floor_and_the_round_first(self):
         s = circle_session()
         s.advance(by="dee")

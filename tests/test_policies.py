@@ -699,3 +699,76 @@ def test_a_turn_that_rolls_the_round_over_is_checked_in_the_new_round(
     assert s.state.round == 2
     assert RoundWatcher.seen == [(2, tuple(s.floor.order), event.time)]
     assert TimedOneShare.asked[-1] == ("start_share", "al", event.time)
+
+
+class Asked:
+    """Remembers what a replaced always-on rule was asked: action, member, time."""
+
+    asked: ClassVar[list[tuple[str, str, float]]] = []
+
+    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
+        Asked.asked.append((action, member, now))
+        super().check(session, action, member, now)  # type: ignore[misc]
+
+
+class AskedObserversListen(Asked, ps.ObserversListen):
+    pass
+
+
+class AskedConsent(Asked, ps.Consent):
+    pass
+
+
+class AskedPlugin:
+    @ps.hookimpl
+    def register_rules(self, register):
+        register(AskedObserversListen(), replace=True)
+        register(AskedConsent(), replace=True)
+
+
+def test_a_turn_taken_for_someone_asks_the_rules_with_the_time(
+    make_session, added, clock, monkeypatch
+):
+    """The chair's share and pass for members ask observers-listen and consent, with the time."""
+    monkeypatch.setattr(Asked, "asked", [])
+    added(AskedPlugin(), "asked-plugin")
+    s = make_session("open-sharing")
+    s.advance(by="dee")
+    Asked.asked.clear()
+    clock.advance(2)
+    shared = s.start_share("al", by="dee")
+    error = refused(s, lambda: s.end_share("bo"), "one-voice-at-a-time")
+    assert str(error) == (
+        "bo may not end_share: bo does not hold the floor (rule 'one-voice-at-a-time')"
+    )
+    s.end_share("al", by="dee")
+    passed = s.pass_turn("bo", by="dee")
+    assert Asked.asked == [
+        ("start_share", "al", shared.time),
+        ("start_share", "al", shared.time),
+        ("pass_turn", "bo", passed.time),
+    ]
+
+
+@pytest.mark.parametrize("bad", [["al"], {"id": "al"}, 5, None])
+def test_a_turn_of_an_id_that_is_no_string_is_refused_in_a_plain_phase(make_session, bad):
+    """In a plain phase too (the one-pass check), an id that is no string is named."""
+    s = make_session("open-sharing")
+    s.advance(by="dee")
+    for action in (s.start_share, s.pass_turn):
+        error = refused(s, lambda act=action: act(bad), "member-id")
+        assert str(error) == (
+            f"someone may not {action.__name__}: ids are strings, not {bad!r} (rule 'member-id')"
+        )
+
+
+def test_a_stranger_ending_a_share_is_not_a_member(make_session):
+    """Ending a share as someone unknown is refused as an outsider, not as the floor's."""
+    s = make_session("open-sharing")
+    s.advance(by="dee")
+    s.start_share("al")
+    error = refused(s, lambda: s.end_share("zz"), "closed-group")
+    assert str(error) == (
+        "zz may not end_share: zz is not a member of the closed group 'Thursday circle' "
+        "(rule 'closed-group')"
+    )

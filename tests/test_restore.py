@@ -356,6 +356,15 @@ class TestRestoreIsAFold:
         )
         assert error.problem.endswith(f"cannot follow the log: {log[i].member} is not present")
 
+    def test_a_share_while_someone_holds_the_floor_is_refused(self, log, group, circle):
+        """A second share started while the first goes on names the holder and its line."""
+        i = index_of(log, K.SHARE_STARTED)
+        again = log[i].evolve(seq=i + 1, member="bo", actor="bo")
+        error = restore_refuses(
+            group, circle, renumber([*log[: i + 1], again, *log[i + 1 :]]), i + 2
+        )
+        assert error.problem.endswith(f"cannot follow the log: {log[i].member} holds the floor")
+
     def test_nothing_after_the_end(self, log, group, circle):
         """Nothing can follow the end of a session, in restore too."""
         extra = ps.Event(len(log), log[-1].time, K.ARRIVED, "ob", "ob")
