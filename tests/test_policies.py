@@ -469,28 +469,37 @@ class TestInterjectSaysWhy:
         ]
 
 
-class TimedConsent(ps.Consent):
-    """The consent rule, remembering what it was asked."""
+class Asked:
+    """Remembers what a replaced always-on rule was asked: action, member, time."""
 
     asked: ClassVar[list[tuple[str, str, float]]] = []
 
     def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
-        TimedConsent.asked.append((action, member, now))
-        super().check(session, action, member, now)
+        Asked.asked.append((action, member, now))
+        super().check(session, action, member, now)  # type: ignore[misc]
 
 
-class TimedConsentPlugin:
+class AskedObserversListen(Asked, ps.ObserversListen):
+    pass
+
+
+class AskedConsent(Asked, ps.Consent):
+    pass
+
+
+class AskedPlugin:
     @ps.hookimpl
     def register_rules(self, register):
-        register(TimedConsent(), replace=True)
+        register(AskedObserversListen(), replace=True)
+        register(AskedConsent(), replace=True)
 
 
 def test_a_replaced_consent_rule_is_asked_about_an_interjection(
     make_session, added, clock, monkeypatch
 ):
     """A plugin's consent rule (``replace=True``) is asked with the action, member and time."""
-    monkeypatch.setattr(TimedConsent, "asked", [])
-    added(TimedConsentPlugin(), "timed-consent")
+    monkeypatch.setattr(Asked, "asked", [])
+    added(AskedPlugin(), "asked-plugin")
     added(NewcomersPlugin(), "newcomers-plugin")  # the chart's phase names its rule
     fmt = ps.Format.from_chart("cross-talk-test", CrossTalkChart)
     group = make_group(ps.Agreement(share_limit=300.0, warn_at=240.0, cross_talk=True))
@@ -498,12 +507,13 @@ def test_a_replaced_consent_rule_is_asked_about_an_interjection(
     s.advance(by="dee")
     s.start_share("al")
     clock.advance(3)
-    TimedConsent.asked.clear()
+    Asked.asked.clear()
     error = refused(s, lambda: s.interject("bo"), "consent")
     assert (
         str(error) == "bo may not interject: bo has not consented to agreement v1 (rule 'consent')"
     )
-    assert TimedConsent.asked == [("interject", "bo", clock.now())]
+    # observers-listen (bo takes turns), then consent, which refuses
+    assert Asked.asked == [("interject", "bo", clock.now())] * 2
 
 
 class TestActingForSomeone:
@@ -699,31 +709,6 @@ def test_a_turn_that_rolls_the_round_over_is_checked_in_the_new_round(
     assert s.state.round == 2
     assert RoundWatcher.seen == [(2, tuple(s.floor.order), event.time)]
     assert TimedOneShare.asked[-1] == ("start_share", "al", event.time)
-
-
-class Asked:
-    """Remembers what a replaced always-on rule was asked: action, member, time."""
-
-    asked: ClassVar[list[tuple[str, str, float]]] = []
-
-    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
-        Asked.asked.append((action, member, now))
-        super().check(session, action, member, now)  # type: ignore[misc]
-
-
-class AskedObserversListen(Asked, ps.ObserversListen):
-    pass
-
-
-class AskedConsent(Asked, ps.Consent):
-    pass
-
-
-class AskedPlugin:
-    @ps.hookimpl
-    def register_rules(self, register):
-        register(AskedObserversListen(), replace=True)
-        register(AskedConsent(), replace=True)
 
 
 def test_a_turn_taken_for_someone_asks_the_rules_with_the_time(
