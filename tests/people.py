@@ -6,6 +6,8 @@ has a conftest.py of its own, so ``from conftest import ...`` would be ambiguous
 
 from __future__ import annotations
 
+from typing import Any
+
 import peersupport as ps
 
 DEE = ps.Member("dee", "Dee")
@@ -59,12 +61,15 @@ BUILTIN_FORMATS = (
 )
 
 
-def around(policy: str) -> type[ps.FormatChart]:
-    """A chart of an opening, one phase ("talk") under ``policy``, and a closing."""
+def around(policy: str, **options: Any) -> type[ps.FormatChart]:
+    """A chart of an opening, one phase ("talk") under ``policy``, and a closing.
+
+    ``options`` holds more of the talk phase's options (``rules``, ``cross_talk`` …).
+    """
 
     class Chart(ps.FormatChart):
         opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-        talk = ps.Phase("Talk", policy=policy)
+        talk = ps.Phase("Talk", policy=policy, **options)
         closing = ps.Phase("Closing", policy="facilitator-only", final=True)
         advance = opening.to(talk) | talk.to(closing)
 

@@ -265,6 +265,16 @@ def circle_session() -> ps.Session:
     return s
 
 
+def in_the_last_phase() -> ps.Session:
+    """A sharing circle moved on to its last phase (closing), each round closed."""
+    s = circle_session()
+    for _ in range(4):
+        s.advance(by="dee")
+        if s.offered_to() is not None:
+            s.close_round(by="dee")
+    return s
+
+
 def refused_advance(s: ps.Session, **to: str) -> str:
     """The sentence of the WrongPhase that ``s.advance(by="dee", **to)`` raises."""
     with pytest.raises(ps.WrongPhase) as error:
@@ -287,22 +297,14 @@ class TestMovingAlongTheChartRefusalsSayWhy:
         assert refused_advance(s, to=to) == f"dee may not advance: {why} (rule 'chart')"
 
     def test_the_last_phase_ends_the_session(self):
-        s = circle_session()
-        for _ in range(4):
-            s.advance(by="dee")
-            if s.offered_to() is not None:
-                s.close_round(by="dee")
+        s = in_the_last_phase()
         assert refused_advance(s) == (
             "dee may not advance: Closing is the last phase; end the session (rule 'chart')"
         )
 
     def test_from_the_last_phase_there_is_no_way_back(self):
         """Asked for a phase by name in the last phase: no transition, not "end the session"."""
-        s = circle_session()
-        for _ in range(4):
-            s.advance(by="dee")
-            if s.offered_to() is not None:
-                s.close_round(by="dee")
+        s = in_the_last_phase()
         assert refused_advance(s, to="opening") == (
             "dee may not advance: the chart has no transition from 'closing' to 'opening' "
             "(rule 'chart')"

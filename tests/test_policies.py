@@ -8,7 +8,7 @@ import pytest
 
 import peersupport as ps
 from checking import refused
-from people import make_group
+from people import around, make_group
 
 K = ps.EventKind
 DEE, AL, BO, CY = (ps.Member(i, i.title()) for i in ("dee", "al", "bo", "cy"))
@@ -400,11 +400,8 @@ class NewcomersPlugin:
         register(NewcomersListenFirst())
 
 
-class CrossTalkChart(ps.FormatChart):
-    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-    talk = ps.Phase("Talk", policy="open-floor", cross_talk=True, rules=("newcomers-listen-first",))
-    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-    advance = opening.to(talk) | talk.to(closing)
+#: An open floor where cross-talk is allowed, with the newcomers' rule on interjections.
+CrossTalkChart = around("open-floor", cross_talk=True, rules=("newcomers-listen-first",))
 
 
 class TestInterjectSaysWhy:
@@ -470,12 +467,12 @@ class TestInterjectSaysWhy:
 
 
 class Asked:
-    """Remembers what a replaced always-on rule was asked: action, member, time."""
+    """Remembers what a replaced always-on rule was asked: rule, action, member, time."""
 
-    asked: ClassVar[list[tuple[str, str, float]]] = []
+    asked: ClassVar[list[tuple[str, str, str, float]]] = []
 
     def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
-        Asked.asked.append((action, member, now))
+        Asked.asked.append((self.id, action, member, now))  # type: ignore[attr-defined]
         super().check(session, action, member, now)  # type: ignore[misc]
 
 
@@ -513,7 +510,10 @@ def test_a_replaced_consent_rule_is_asked_about_an_interjection(
         str(error) == "bo may not interject: bo has not consented to agreement v1 (rule 'consent')"
     )
     # observers-listen (bo takes turns), then consent, which refuses
-    assert Asked.asked == [("interject", "bo", clock.now())] * 2
+    assert Asked.asked == [
+        ("observers-listen", "interject", "bo", clock.now()),
+        ("consent", "interject", "bo", clock.now()),
+    ]
 
 
 class TestActingForSomeone:
@@ -659,43 +659,31 @@ class RoundWatcher(ps.Rule):
         RoundWatcher.seen.append((session.floor.round, tuple(session.floor.order), now))
 
 
-class TimedOneShare(ps.OneSharePerRound):
-    asked: ClassVar[list[tuple[str, str, float]]] = []
-
-    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
-        TimedOneShare.asked.append((action, member, now))
-        super().check(session, action, member, now)
+class AskedOneShare(Asked, ps.OneSharePerRound):
+    pass
 
 
-class TimedRightToPass(ps.RightToPass):
-    asked: ClassVar[list[tuple[str, str, float]]] = []
-
-    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
-        TimedRightToPass.asked.append((action, member, now))
-        super().check(session, action, member, now)
+class AskedRightToPass(Asked, ps.RightToPass):
+    pass
 
 
 class WatchingPlugin:
     @ps.hookimpl
     def register_rules(self, register):
         register(RoundWatcher())
-        register(TimedOneShare(), replace=True)
-        register(TimedRightToPass(), replace=True)
+        register(AskedOneShare(), replace=True)
+        register(AskedRightToPass(), replace=True)
 
 
-class PopcornChart(ps.FormatChart):
-    opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-    talk = ps.Phase("Talk", policy="popcorn", rules=("round-watcher",))
-    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-    advance = opening.to(talk) | talk.to(closing)
+PopcornChart = around("popcorn", rules=("round-watcher",))
 
 
 def test_a_turn_that_rolls_the_round_over_is_checked_in_the_new_round(
     make_session, added, clock, monkeypatch
 ):
     """Rules are asked, with the time, on the floor as the automatic roll-over leaves it."""
-    for rule in (RoundWatcher, TimedOneShare, TimedRightToPass):
-        monkeypatch.setattr(rule, "seen" if rule is RoundWatcher else "asked", [])
+    monkeypatch.setattr(RoundWatcher, "seen", [])
+    monkeypatch.setattr(Asked, "asked", [])
     added(WatchingPlugin(), "watching-plugin")
     s = make_session(ps.Format.from_chart("popcorn-watch", PopcornChart))
     s.advance(by="dee")
@@ -703,12 +691,12 @@ def test_a_turn_that_rolls_the_round_over_is_checked_in_the_new_round(
     for member in first:
         clock.advance(1)
         s.pass_turn(member)
-    assert TimedRightToPass.asked[-1] == ("pass_turn", first[-1], clock.now())
+    assert Asked.asked[-1] == ("right-to-pass", "pass_turn", first[-1], clock.now())
     clock.advance(1)
     event = s.start_share("al")
     assert s.state.round == 2
     assert RoundWatcher.seen == [(2, tuple(s.floor.order), event.time)]
-    assert TimedOneShare.asked[-1] == ("start_share", "al", event.time)
+    assert Asked.asked[-1] == ("one-share-per-round", "start_share", "al", event.time)
 
 
 def test_a_turn_taken_for_someone_asks_the_rules_with_the_time(
@@ -729,9 +717,9 @@ def test_a_turn_taken_for_someone_asks_the_rules_with_the_time(
     s.end_share("al", by="dee")
     passed = s.pass_turn("bo", by="dee")
     assert Asked.asked == [
-        ("start_share", "al", shared.time),
-        ("start_share", "al", shared.time),
-        ("pass_turn", "bo", passed.time),
+        ("observers-listen", "start_share", "al", shared.time),
+        ("consent", "start_share", "al", shared.time),
+        ("observers-listen", "pass_turn", "bo", passed.time),
     ]
 
 
