@@ -32,6 +32,9 @@ What it does:
   again only the survivors not explained as equivalent (after writing tests for them).
   ``--fresh`` starts again; changing the tests or ``--examples`` makes mutmut run
   every mutant again.
+* The results are also kept in git, in ``docs/testing/mutation-results.json``
+  (``mutation_record.py``): on a machine without a snapshot, mutmut starts from them,
+  and keeps each while its function is unchanged. Commit it with the report.
 * Writes a markdown report (default ``docs/testing/mutation.md``): the score of each
   module, the killed, timed-out and surviving counts, and every surviving mutant
   with its place and diff, marked *equivalent* (with the reason, from
@@ -44,6 +47,7 @@ The work is done by the modules beside this file:
   (``TESTS``, ``SKIP``);
 * ``mutation_plugin.py``: the pytest plugin of mutmut's runs;
 * ``mutation_results.py``: reading mutmut's results;
+* ``mutation_record.py``: keeping them in git;
 * ``mutation_equivalents.py``: matching survivors with ``mutation_equivalents.toml``;
 * ``mutation_report.py``: writing the report.
 

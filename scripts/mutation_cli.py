@@ -1,7 +1,9 @@
 """The command line of ``scripts/mutation.py``: run mutmut, then write the report.
 
 What was run is kept in ``.mutation/run.json`` (the modules, the settings and the
-time so far), so a later run adds to it and ``--report-only`` rewrites the report.
+time so far), so a later run adds to it and ``--report-only`` rewrites the report;
+the results themselves are also kept in git (``mutation_record.py``), so a run on
+another machine goes on from them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mutation_record import RECORD, export, seed
 from mutation_report import DEFAULT_REPORT, minutes, percent, render
 from mutation_results import collect, count_checked, exit_codes
 from mutation_run import (
@@ -89,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(WORK)
     WORK.mkdir(exist_ok=True)
     run = json.loads(RUN.read_text()) if RUN.is_file() else {}
+    seeded = seed(WORK, run)
+    if seeded:
+        RUN.write_text(json.dumps(run, indent=1))
+        print(f"results of {len(seeded)} modules taken from {RECORD.relative_to(ROOT)}")
     ran = [Path(p) for p in run.get("modules", [])]
     if args.modules:
         wanted = resolve(args.modules)
@@ -107,9 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("nothing has run yet", file=sys.stderr)
         return 1
 
+    if not all((WORK / "mutants" / m).is_file() for m in modules if exit_codes(WORK, m)):
+        # results taken from the record, but mutmut has not mutated the modules here yet
+        # (the survivors' diffs need its mutants): run it once, which tests nothing new
+        print("mutmut has made no mutants here yet: run scripts/mutation.py first")
+        return 1
+    written = export(WORK, run)
+    print(f"results of {written} modules written to {RECORD.relative_to(ROOT)}")
     results = collect(WORK, modules)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(results, run.get("settings", {}), run.get("timing", {})))
+    args.output.write_text(
+        render(results, run.get("settings", {}), run.get("timing", {}), run.get("carried over"))
+    )
     for result in results:
         print(
             f"{result.path.name:16} {result.killed:4}/{result.checked - result.equivalents:<4} "

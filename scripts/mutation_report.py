@@ -185,12 +185,16 @@ def _survivors(modules: list[Module]) -> list[str]:
 
 
 def render(
-    modules: list[Module], settings: Mapping[str, object], timing: Mapping[str, object]
+    modules: list[Module],
+    settings: Mapping[str, object],
+    timing: Mapping[str, object],
+    carried: str | None = None,
 ) -> str:
     """The markdown report.
 
     ``settings`` are those of the run, ``timing`` the ``seconds`` and the number of
-    ``mutants`` of the runs so far.
+    ``mutants`` of the runs so far, ``carried`` what results were carried over from
+    earlier runs and how (``None``: none).
     """
     seconds = float(str(timing.get("seconds", 0.0)))
     mutants = timing.get("mutants", 0)
@@ -199,6 +203,11 @@ def render(
         *INTRO,
         "",
         "Settings of the run: " + ", ".join(f"{k} {v}" for k, v in settings.items()) + ".",
+        "",
+        *([f"Carried over: {carried}.", ""] if carried else []),
+        "The results of each mutant are kept in `docs/testing/mutation-results.json` "
+        "(mutmut's hash of each function and the exit code of each of its mutants), so "
+        "a run on another machine goes on from them.",
         "",
         *HOW,
         "",
