@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mutation_record import RECORD, export, seed
+from mutation_record import RECORD, export, load, seed
 from mutation_report import DEFAULT_REPORT, minutes, percent, render
 from mutation_results import collect, count_checked, exit_codes
 from mutation_run import (
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = collect(WORK, modules)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(
-        render(results, run.get("settings", {}), run.get("timing", {}), run.get("carried over"))
+        render(results, run.get("settings", {}), run.get("timing", {}), load().get("carried over"))
     )
     for result in results:
         print(

@@ -77,7 +77,7 @@ def seed(work: Path, run: dict[str, Any]) -> list[str]:
     """Give mutmut the record's results of the modules it has none of; returns their names.
 
     Adds those modules to ``run`` (what has run), and the record's settings and time
-    if ``run`` has none.
+    if ``run`` has none. (What the record says was carried over stays in the record.)
     """
     record = load()
     seeded = []
@@ -93,7 +93,7 @@ def seed(work: Path, run: dict[str, Any]) -> list[str]:
         if posix not in run["modules"]:
             run["modules"].append(posix)
         seeded.append(path.name)
-    for key in ("settings", "timing", "carried over"):
+    for key in ("settings", "timing"):
         if key in record and key not in run:
             run[key] = record[key]
     return seeded
