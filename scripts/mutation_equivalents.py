@@ -50,8 +50,9 @@ def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
 def _actor_to_none(before: str, after: str, names: list[str]) -> bool:
     """Whether ``after`` is ``before`` with one actor argument named in ``names`` made ``None``.
 
-    An actor argument is followed by the action's name (a string literal): a
-    refusal's ``(actor, "action", …)`` or a check's ``(live, actor, "action", …)``.
+    An actor argument is followed by the action's name (a string literal, or the
+    ``action`` parameter): a refusal's ``(actor, "action", …)`` or a check's
+    ``(live, actor, "action", …)``.
 
     Not for the ledger's own calls, which run outside the ``try`` (``begin``,
     ``enter``) or are the re-labelling itself (``refused``), nor for
@@ -62,8 +63,9 @@ def _actor_to_none(before: str, after: str, names: list[str]) -> bool:
     if any(call in before for call in (*ledger_calls, "checks.facilitator(")):
         return False
     for name in names:
-        # The actor argument: the next argument is the action's name, a string.
-        pattern = re.compile(rf"(^|\(|, ){re.escape(name)}(?=, \")")
+        # The actor argument: the next argument is the action's name, a string or
+        # the ``action`` parameter of a function serving several actions.
+        pattern = re.compile(rf"(^|\(|, ){re.escape(name)}(?=, (\"|action[,)]))")
         for found in pattern.finditer(before):
             start, end = found.start() + len(found.group(1)), found.end()
             if before[:start] + "None" + before[end:] == after:
