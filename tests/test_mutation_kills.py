@@ -1516,3 +1516,33 @@ def test_a_failed_turn_takes_its_automatic_round_back_too(
     started = session.start_share("al")
     kinds = [e.kind for e in session.events[len(before) :]]
     assert kinds == [ps.EventKind.ROUND_STARTED, started.kind, ps.EventKind.RULE_NOTICE]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@pytest.mark.parametrize(
+    ("closed", "why"),
+    [
+        (True, "zz is not a member of the closed group 'Thursday circle' (rule 'closed-group')"),
+        (False, "zz has not arrived (rule 'present')"),
+    ],
+)
+@pytest.mark.parametrize("action", ["advance", "close_round", "pause", "end"])
+def test_an_outsider_acting_as_facilitator_is_refused_by_name(
+    clock: ps.ManualClock, closed: bool, why: str, action: str
+) -> None:
+    """Someone neither in the group nor arrived may not facilitate; the refusal names them.
+
+    (`checks.facilitator`; docs/concepts.md "Roles": a closed group refuses who is
+    not a member, by name, with the rule `closed-group`.)
+    """
+    s = ps.Session(make_group(closed=closed), ps.formats.get("sharing-circle"), clock=clock)
+    for member in ("dee", "al"):
+        s.arrive(member)
+        s.consent(member)
+    before = (s.state, len(s.events))
+    with pytest.raises(ps.ActionRejected) as error:
+        getattr(s, action)(by="zz")
+    assert str(error.value) == f"zz may not {action}: {why}"
+    assert (s.state, len(s.events)) == before
