@@ -1546,3 +1546,71 @@ def test_an_outsider_acting_as_facilitator_is_refused_by_name(
         getattr(s, action)(by="zz")
     assert str(error.value) == f"zz may not {action}: {why}"
     assert (s.state, len(s.events)) == before
+
+
+@pytest.mark.parametrize("by", [None, "dee"])
+def test_an_outsider_arriving_at_a_closed_group_is_refused_by_name(
+    clock: ps.ManualClock, by: str | None
+) -> None:
+    """A closed group refuses who is not a member, naming them, whoever signs them in.
+
+    (`presence.arrive`; docs/concepts.md "Roles": "zoe may not arrive: zoe is not a
+    member of the closed group 'Thursday circle' (rule 'closed-group')".)
+    """
+    s = ps.Session(make_group(), ps.formats.get("sharing-circle"), clock=clock)
+    s.arrive("dee")
+    before = (s.state, len(s.events))
+    with pytest.raises(ps.NotAMember) as error:
+        s.arrive("zz", by=by)
+    assert str(error.value) == (
+        f"{by or 'zz'} may not arrive: zz is not a member of the closed group "
+        "'Thursday circle' (rule 'closed-group')"
+    )
+    assert (s.state, len(s.events)) == before
+
+
+# --------------------------------------------------------------------------- presence
+
+
+class CrowdWatcher(ps.Rule):
+    """Fails on hearing the notice that more have arrived than the size guidance."""
+
+    id = "crowd-watcher"
+    watches = frozenset({ps.EventKind.RULE_NOTICE})
+
+    def notice(self, session: ps.Session, event: ps.Event) -> None:
+        raise ValueError("too many")
+
+
+class CrowdWatcherPlugin:
+    @ps.hookimpl
+    def register_rules(self, register: Callable[..., object]) -> None:
+        register(CrowdWatcher())
+
+
+class CrowdWatchedChart(ps.FormatChart):
+    opening = ps.Phase("Opening", policy="facilitator-only", initial=True, rules=("crowd-watcher",))
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+    advance = opening.to(closing)
+
+
+def test_an_arrival_whose_size_notice_fails_is_not_recorded_either(
+    added: Callable[[object, str], None], clock: ps.ManualClock
+) -> None:
+    """If the size-guidance notice cannot be recorded, the arrival is taken back with it.
+
+    (`presence.arrive`; docs/concepts.md, atomic actions: an action appends all of
+    its events or none; if a plugin rule's ``notice()`` raises, the session is
+    exactly as before.)
+    """
+    added(CrowdWatcherPlugin(), "crowd-watcher")
+    fmt = ps.Format.from_chart("crowd-watched", CrowdWatchedChart)
+    s = ps.Session(make_group(ps.Agreement(size_guidance=2)), fmt, clock=clock)
+    s.arrive("dee")
+    s.arrive("al")
+    before = (s.state, list(s.events))
+    with pytest.raises(ps.PluginError, match="rule 'crowd-watcher' of plugin 'crowd-watcher'"):
+        s.arrive("bo")
+    assert (s.state, list(s.events)) == before
+    assert "bo" not in s.state.present
