@@ -1614,3 +1614,72 @@ def test_an_arrival_whose_size_notice_fails_is_not_recorded_either(
         s.arrive("bo")
     assert (s.state, list(s.events)) == before
     assert "bo" not in s.state.present
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def test_a_paused_session_restored_without_its_due_deadlines_records_them_now(
+    clock: ps.ManualClock,
+) -> None:
+    """Deadlines a restored log missed while paused are recorded at once, never in the past.
+
+    (`deadlines.next_deadline`, paused: restore folds the events and runs no check,
+    docs/concepts.md, so it takes a log that lacks the meeting's notice and
+    overrun; the session then records them at the time of the log's last event, as
+    the log's times never go back.)
+    """
+    group, fmt = make_group(), ps.formats.get("sharing-circle")
+    s = ps.Session(group, fmt, clock=clock, ends_at=T0 + 600, close_notice=120)
+    for member in ("dee", "al"):
+        s.arrive(member)
+        s.consent(member)
+    clock.advance(10)
+    s.pause(by="dee", reason="break")
+    clock.advance(690)
+    s.leave("al")
+    kinds = [e.kind for e in s.events]
+    assert kinds[-3:] == [
+        ps.EventKind.TIME_TO_CLOSE,
+        ps.EventKind.MEETING_OVERRAN,
+        ps.EventKind.LEFT,
+    ]
+    missed = [e for e in s.events if e.kind not in set(kinds[-3:-1])]
+    log = [ps.Event(seq, e.time, e.kind, e.actor, e.member, e.data) for seq, e in enumerate(missed)]
+    restored = ps.Session.restore(group, fmt, log, clock=clock)
+    assert restored.state.status is ps.SessionStatus.PAUSED
+    due = restored.apply_due()
+    assert [(e.kind, e.time) for e in due] == [
+        (ps.EventKind.TIME_TO_CLOSE, T0 + 700),
+        (ps.EventKind.MEETING_OVERRAN, T0 + 700),
+    ]
+
+
+# --------------------------------------------------------------------------- fold
+
+
+@pytest.mark.parametrize(
+    ("who", "why"),
+    [
+        ("al", "al is already present"),
+        ("zz", "zz is not in the group and arrived without a role"),
+    ],
+)
+def test_restore_refuses_an_arrival_that_cannot_follow_the_log_and_says_why(
+    clock: ps.ManualClock, who: str, why: str
+) -> None:
+    """An arrival of someone present, or of a stranger without a role, is refused by line.
+
+    (`LiveState._on_arrived`; docs/concepts.md "The event log": restore
+    refuses, naming its line, any event that cannot follow the ones before it.)
+    """
+    group, fmt = make_group(), ps.formats.get("sharing-circle")
+    s = ps.Session(group, fmt, clock=clock)
+    s.arrive("dee")
+    arrived = s.arrive("al")
+    log = [*s.events, ps.Event(3, arrived.time, arrived.kind, who, who, arrived.data)]
+    with pytest.raises(ps.LogError) as error:
+        ps.Session.restore(group, fmt, log, clock=clock)
+    assert str(error.value) == (
+        f"event log line 4: event 3 'arrived' by {who} at 1000 s cannot follow the log: {why}"
+    )
