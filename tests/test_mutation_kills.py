@@ -1683,3 +1683,89 @@ def test_restore_refuses_an_arrival_that_cannot_follow_the_log_and_says_why(
     assert str(error.value) == (
         f"event log line 4: event 3 'arrived' by {who} at 1000 s cannot follow the log: {why}"
     )
+
+
+def test_deadlines_due_together_come_share_first_then_the_meeting_s(
+    clock: ps.ManualClock,
+) -> None:
+    """A share's limit and the meeting's close notice due at one moment: the share's first.
+
+    (`deadlines.next_deadline`: deadlines due at the same moment are recorded in a
+    fixed order, the share's warning and limit, the phase's budget, then the
+    meeting's notice and overrun; the module's docs.)
+    """
+    s = ps.Session(
+        make_group(),
+        ps.formats.get("sharing-circle"),
+        clock=clock,
+        ends_at=T0 + 340,
+        close_notice=100,
+    )
+    for member in ("dee", "al"):
+        s.arrive(member)
+        s.consent(member)
+    s.advance(by="dee")
+    clock.advance(120)
+    s.start_share("al")
+    clock.advance(300)
+    due = [(e.kind, e.time - T0) for e in s.apply_due()]
+    assert due[:3] == [
+        (ps.EventKind.TIME_WARNING, 210.0),
+        (ps.EventKind.OVERTIME, 240.0),
+        (ps.EventKind.TIME_TO_CLOSE, 240.0),
+    ]
+
+
+def test_an_untimed_phase_has_no_hard_cap_in_force(circle: ps.Format) -> None:
+    """Where shares are not timed, no limit is in force, so no hard cap either.
+
+    (`ShareTimeLimit.limits`: "(warn_at, share_limit, hard_cap) in force for a share
+    in phase"; the opening of sharing-circle is not timed.)
+    """
+    opening = circle.phases["opening"]
+    assert not opening.timed
+    assert ps.ShareTimeLimit().limits(opening, ps.Agreement(hard_cap=True)) == (None, None, False)
+
+
+def _opened_with(log: list[ps.Event], **changes: object) -> list[ps.Event]:
+    """``log`` with its ``opened`` event's data changed (``None``: the field removed)."""
+    opened = log[0]
+    data = {**opened.data, **changes}
+    data = {key: value for key, value in data.items() if value is not None}
+    edited = ps.Event(0, opened.time, opened.kind, opened.actor, opened.member, ps.EventData(data))
+    return [edited, *log[1:]]
+
+
+def test_restore_refuses_a_scheduled_end_before_the_opening(clock: ps.ManualClock) -> None:
+    """An ``opened`` event whose scheduled end is not after it is refused, saying why.
+
+    (`LiveState._on_opened`; ``Session(ends_at=...)`` refuses an end that is not
+    after the opening, and restore refuses such a log at its line 1.)
+    """
+    group, fmt = make_group(), ps.formats.get("sharing-circle")
+    s = ps.Session(group, fmt, clock=clock, ends_at=T0 + 600, close_notice=120)
+    s.arrive("dee")
+    with pytest.raises(ps.LogError) as error:
+        ps.Session.restore(group, fmt, _opened_with(list(s.events), ends_at=T0), clock=clock)
+    assert str(error.value) == (
+        "event log line 1: event 0 'opened' at 1000 s cannot follow the log: "
+        "the scheduled end must come after the session opened"
+    )
+
+
+def test_a_log_without_a_close_notice_gives_notice_300_seconds_before_the_end(
+    clock: ps.ManualClock,
+) -> None:
+    """A scheduled log whose ``opened`` has no ``close_notice`` takes the default, 300 s.
+
+    (`LiveState._on_opened`; ``Session``: ``close_notice`` is 300 seconds by default.)
+    """
+    group, fmt = make_group(), ps.formats.get("sharing-circle")
+    s = ps.Session(group, fmt, clock=clock, ends_at=T0 + 600, close_notice=120)
+    s.arrive("dee")
+    log = _opened_with(list(s.events), close_notice=None)
+    assert "close_notice" not in log[0].data
+    restored = ps.Session.restore(group, fmt, log, clock=clock)
+    clock.advance(400)
+    notices = [e.time for e in restored.apply_due() if e.kind is ps.EventKind.TIME_TO_CLOSE]
+    assert notices == [T0 + 300]

@@ -8,7 +8,9 @@ with (``Limits`` is its ``(warn_at, share_limit, hard_cap)``).
 A deadline at ``T`` is due from ``T`` on; each deadline event is stamped with the
 moment it fell due, so a late call records the same log as a punctual one. A
 change that makes a deadline due retroactively (a shorter limit agreed
-mid-share) makes it fall due at the moment of that change.
+mid-share) makes it fall due at the moment of that change. Deadlines due at the
+same moment are recorded in a fixed order: the share's warning, its limit, the
+phase's budget, then the meeting's notice and overrun.
 """
 
 from __future__ import annotations
