@@ -1769,3 +1769,42 @@ def test_a_log_without_a_close_notice_gives_notice_300_seconds_before_the_end(
     clock.advance(400)
     notices = [e.time for e in restored.apply_due() if e.kind is ps.EventKind.TIME_TO_CLOSE]
     assert notices == [T0 + 300]
+
+
+def test_a_close_notice_without_a_scheduled_end_is_refused(
+    group: ps.Group, circle: ps.Format, clock: ps.ManualClock
+) -> None:
+    """``close_notice`` alone is refused, saying what it needs.
+
+    (`Ledger.open`; ``Session``: ``close_notice`` is counted back from ``ends_at``.)
+    """
+    with pytest.raises(ValueError, match="time-to-close") as error:
+        ps.Session(group, circle, clock=clock, close_notice=60)
+    assert str(error.value) == "a time-to-close notice needs a scheduled end (ends_at)"
+
+
+class RoundFirstChart(ps.FormatChart):
+    sharing = ps.Phase("Sharing", policy="seat-order", initial=True)
+    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+    advance = sharing.to(closing)
+
+
+def test_a_session_opening_in_a_phase_of_rounds_starts_in_round_one(
+    group: ps.Group, clock: ps.ManualClock
+) -> None:
+    """The first phase's first round is round 1, live and restored alike.
+
+    (`LiveState._on_opened`; docs/concepts.md: a phase's first round is round 1, as
+    its refusals say: "it is al's turn in round 1".)
+    """
+    fmt = ps.Format.from_chart("round-first", RoundFirstChart)
+    s = ps.Session(group, fmt, clock=clock)
+    assert s.state.floor.round == 1
+    s.arrive("al")
+    s.consent("al")
+    s.start_share("al")
+    s.end_share("al")
+    assert s.state.floor.round == 1
+    assert ps.Session.restore(group, fmt, s.events, clock=clock).state == s.state
+    assert ps.Session.restore(group, fmt, s.events, clock=clock).state.floor.round == 1
