@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if not all((WORK / "mutants" / m).is_file() for m in modules if exit_codes(WORK, m)):
         # results taken from the record, but mutmut has not mutated the modules here yet
-        # (the survivors' diffs need its mutants): run it once, which tests nothing new
+        # (the survivors' diffs need its mutants): a run makes them (and tests what is left)
         print("mutmut has made no mutants here yet: run scripts/mutation.py first")
         return 1
     written = export(WORK, run)

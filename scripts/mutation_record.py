@@ -2,11 +2,12 @@
 
 mutmut keeps its results in the snapshot (``.mutation/``, ignored by git), which does
 not outlive the machine, and testing every mutant of the engine takes longer than one
-sitting. So after each run ``scripts/mutation.py`` writes each module's results to the
-record: the hash mutmut gives each function and the exit code of each of its mutants
-(``null``: not run yet). On a machine without a snapshot it seeds mutmut's results
-from the record before running, and mutmut keeps a result only while the function's
-hash is the same: a changed function's mutants are tested again.
+sitting. So after each run that finishes, and with ``--report-only`` (after a run
+that was stopped), ``scripts/mutation.py`` writes each module's results to the
+record: the hash mutmut gives each function and the exit code of each of its
+mutants (``null``: not run yet). On a machine without a snapshot it seeds mutmut's
+results from the record before running, and mutmut keeps a result only while the
+function's hash is the same: a changed function's mutants are tested again.
 """
 
 from __future__ import annotations
