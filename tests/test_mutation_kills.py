@@ -80,6 +80,84 @@ def test_a_warning_due_with_the_limit_comes_first(
     assert kinds == [ps.EventKind.TIME_WARNING, last]
 
 
+def test_a_paused_session_restored_without_its_due_deadlines_records_them_now(
+    clock: ps.ManualClock,
+) -> None:
+    """Deadlines a restored log missed while paused are recorded at once, never in the past.
+
+    (`deadlines.next_deadline`, paused: restore folds the events and runs no check,
+    docs/concepts.md, so it takes a log that lacks the meeting's notice and
+    overrun; the session then records them at the time of the log's last event, as
+    the log's times never go back.)
+    """
+    group, fmt = make_group(), ps.formats.get("sharing-circle")
+    s = ps.Session(group, fmt, clock=clock, ends_at=T0 + 600, close_notice=120)
+    for member in ("dee", "al"):
+        s.arrive(member)
+        s.consent(member)
+    clock.advance(10)
+    s.pause(by="dee", reason="break")
+    clock.advance(690)
+    s.leave("al")
+    kinds = [e.kind for e in s.events]
+    assert kinds[-3:] == [
+        ps.EventKind.TIME_TO_CLOSE,
+        ps.EventKind.MEETING_OVERRAN,
+        ps.EventKind.LEFT,
+    ]
+    missed = [e for e in s.events if e.kind not in set(kinds[-3:-1])]
+    log = [ps.Event(seq, e.time, e.kind, e.actor, e.member, e.data) for seq, e in enumerate(missed)]
+    restored = ps.Session.restore(group, fmt, log, clock=clock)
+    assert restored.state.status is ps.SessionStatus.PAUSED
+    due = restored.apply_due()
+    assert [(e.kind, e.time) for e in due] == [
+        (ps.EventKind.TIME_TO_CLOSE, T0 + 700),
+        (ps.EventKind.MEETING_OVERRAN, T0 + 700),
+    ]
+
+
+def test_deadlines_due_together_come_share_first_then_the_meeting_s(
+    clock: ps.ManualClock,
+) -> None:
+    """A share's limit and the meeting's close notice due at one moment: the share's first.
+
+    (`deadlines.next_deadline`: deadlines due at the same moment are recorded in a
+    fixed order, the share's warning and limit, the phase's budget, then the
+    meeting's notice and overrun; the module's docs.)
+    """
+    s = ps.Session(
+        make_group(),
+        ps.formats.get("sharing-circle"),
+        clock=clock,
+        ends_at=T0 + 340,
+        close_notice=100,
+    )
+    for member in ("dee", "al"):
+        s.arrive(member)
+        s.consent(member)
+    s.advance(by="dee")
+    clock.advance(120)
+    s.start_share("al")
+    clock.advance(300)
+    due = [(e.kind, e.time - T0) for e in s.apply_due()]
+    assert due[:3] == [
+        (ps.EventKind.TIME_WARNING, 210.0),
+        (ps.EventKind.OVERTIME, 240.0),
+        (ps.EventKind.TIME_TO_CLOSE, 240.0),
+    ]
+
+
+def test_an_untimed_phase_has_no_hard_cap_in_force(circle: ps.Format) -> None:
+    """Where shares are not timed, no limit is in force, so no hard cap either.
+
+    (`ShareTimeLimit.limits`: "(warn_at, share_limit, hard_cap) in force for a share
+    in phase"; the opening of sharing-circle is not timed.)
+    """
+    opening = circle.phases["opening"]
+    assert not opening.timed
+    assert ps.ShareTimeLimit().limits(opening, ps.Agreement(hard_cap=True)) == (None, None, False)
+
+
 # --------------------------------------------------------------------------- charts
 
 
@@ -1518,6 +1596,18 @@ def test_a_failed_turn_takes_its_automatic_round_back_too(
     assert kinds == [ps.EventKind.ROUND_STARTED, started.kind, ps.EventKind.RULE_NOTICE]
 
 
+def test_a_close_notice_without_a_scheduled_end_is_refused(
+    group: ps.Group, circle: ps.Format, clock: ps.ManualClock
+) -> None:
+    """``close_notice`` alone is refused, saying what it needs.
+
+    (`Ledger.open`; ``Session``: ``close_notice`` is counted back from ``ends_at``.)
+    """
+    with pytest.raises(ValueError, match="time-to-close") as error:
+        ps.Session(group, circle, clock=clock, close_notice=60)
+    assert str(error.value) == "a time-to-close notice needs a scheduled end (ends_at)"
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -1616,45 +1706,6 @@ def test_an_arrival_whose_size_notice_fails_is_not_recorded_either(
     assert "bo" not in s.state.present
 
 
-# --------------------------------------------------------------------------- deadlines
-
-
-def test_a_paused_session_restored_without_its_due_deadlines_records_them_now(
-    clock: ps.ManualClock,
-) -> None:
-    """Deadlines a restored log missed while paused are recorded at once, never in the past.
-
-    (`deadlines.next_deadline`, paused: restore folds the events and runs no check,
-    docs/concepts.md, so it takes a log that lacks the meeting's notice and
-    overrun; the session then records them at the time of the log's last event, as
-    the log's times never go back.)
-    """
-    group, fmt = make_group(), ps.formats.get("sharing-circle")
-    s = ps.Session(group, fmt, clock=clock, ends_at=T0 + 600, close_notice=120)
-    for member in ("dee", "al"):
-        s.arrive(member)
-        s.consent(member)
-    clock.advance(10)
-    s.pause(by="dee", reason="break")
-    clock.advance(690)
-    s.leave("al")
-    kinds = [e.kind for e in s.events]
-    assert kinds[-3:] == [
-        ps.EventKind.TIME_TO_CLOSE,
-        ps.EventKind.MEETING_OVERRAN,
-        ps.EventKind.LEFT,
-    ]
-    missed = [e for e in s.events if e.kind not in set(kinds[-3:-1])]
-    log = [ps.Event(seq, e.time, e.kind, e.actor, e.member, e.data) for seq, e in enumerate(missed)]
-    restored = ps.Session.restore(group, fmt, log, clock=clock)
-    assert restored.state.status is ps.SessionStatus.PAUSED
-    due = restored.apply_due()
-    assert [(e.kind, e.time) for e in due] == [
-        (ps.EventKind.TIME_TO_CLOSE, T0 + 700),
-        (ps.EventKind.MEETING_OVERRAN, T0 + 700),
-    ]
-
-
 # --------------------------------------------------------------------------- fold
 
 
@@ -1683,48 +1734,6 @@ def test_restore_refuses_an_arrival_that_cannot_follow_the_log_and_says_why(
     assert str(error.value) == (
         f"event log line 4: event 3 'arrived' by {who} at 1000 s cannot follow the log: {why}"
     )
-
-
-def test_deadlines_due_together_come_share_first_then_the_meeting_s(
-    clock: ps.ManualClock,
-) -> None:
-    """A share's limit and the meeting's close notice due at one moment: the share's first.
-
-    (`deadlines.next_deadline`: deadlines due at the same moment are recorded in a
-    fixed order, the share's warning and limit, the phase's budget, then the
-    meeting's notice and overrun; the module's docs.)
-    """
-    s = ps.Session(
-        make_group(),
-        ps.formats.get("sharing-circle"),
-        clock=clock,
-        ends_at=T0 + 340,
-        close_notice=100,
-    )
-    for member in ("dee", "al"):
-        s.arrive(member)
-        s.consent(member)
-    s.advance(by="dee")
-    clock.advance(120)
-    s.start_share("al")
-    clock.advance(300)
-    due = [(e.kind, e.time - T0) for e in s.apply_due()]
-    assert due[:3] == [
-        (ps.EventKind.TIME_WARNING, 210.0),
-        (ps.EventKind.OVERTIME, 240.0),
-        (ps.EventKind.TIME_TO_CLOSE, 240.0),
-    ]
-
-
-def test_an_untimed_phase_has_no_hard_cap_in_force(circle: ps.Format) -> None:
-    """Where shares are not timed, no limit is in force, so no hard cap either.
-
-    (`ShareTimeLimit.limits`: "(warn_at, share_limit, hard_cap) in force for a share
-    in phase"; the opening of sharing-circle is not timed.)
-    """
-    opening = circle.phases["opening"]
-    assert not opening.timed
-    assert ps.ShareTimeLimit().limits(opening, ps.Agreement(hard_cap=True)) == (None, None, False)
 
 
 def _opened_with(log: list[ps.Event], **changes: object) -> list[ps.Event]:
@@ -1769,18 +1778,6 @@ def test_a_log_without_a_close_notice_gives_notice_300_seconds_before_the_end(
     clock.advance(400)
     notices = [e.time for e in restored.apply_due() if e.kind is ps.EventKind.TIME_TO_CLOSE]
     assert notices == [T0 + 300]
-
-
-def test_a_close_notice_without_a_scheduled_end_is_refused(
-    group: ps.Group, circle: ps.Format, clock: ps.ManualClock
-) -> None:
-    """``close_notice`` alone is refused, saying what it needs.
-
-    (`Ledger.open`; ``Session``: ``close_notice`` is counted back from ``ends_at``.)
-    """
-    with pytest.raises(ValueError, match="time-to-close") as error:
-        ps.Session(group, circle, clock=clock, close_notice=60)
-    assert str(error.value) == "a time-to-close notice needs a scheduled end (ends_at)"
 
 
 class RoundFirstChart(ps.FormatChart):
