@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import peersupport as ps
-from people import EVERYONE, T0, make_group
+from people import EVERYONE, T0, around, make_group
 
 # --------------------------------------------------------------------------- deadlines
 
@@ -1678,13 +1678,6 @@ class CrowdWatcherPlugin:
         register(CrowdWatcher())
 
 
-class CrowdWatchedChart(ps.FormatChart):
-    opening = ps.Phase("Opening", policy="facilitator-only", initial=True, rules=("crowd-watcher",))
-    closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-
-    advance = opening.to(closing)
-
-
 def test_an_arrival_whose_size_notice_fails_is_not_recorded_either(
     added: Callable[[object, str], None], clock: ps.ManualClock
 ) -> None:
@@ -1695,10 +1688,12 @@ def test_an_arrival_whose_size_notice_fails_is_not_recorded_either(
     exactly as before.)
     """
     added(CrowdWatcherPlugin(), "crowd-watcher")
-    fmt = ps.Format.from_chart("crowd-watched", CrowdWatchedChart)
+    chart = around("facilitator-only", rules=("crowd-watcher",))
+    fmt = ps.Format.from_chart("crowd-watched", chart)
     s = ps.Session(make_group(ps.Agreement(size_guidance=2)), fmt, clock=clock)
     s.arrive("dee")
     s.arrive("al")
+    s.advance(by="dee")
     before = (s.state, list(s.events))
     with pytest.raises(ps.PluginError, match="rule 'crowd-watcher' of plugin 'crowd-watcher'"):
         s.arrive("bo")
