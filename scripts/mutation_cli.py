@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mutation_record import RECORD, export, load, seed
+from mutation_record import RECORD, export, load, module_name, seed
 from mutation_report import DEFAULT_REPORT, minutes, percent, render
 from mutation_results import collect, count_checked, exit_codes
 from mutation_run import (
@@ -144,7 +144,7 @@ def only_names(paths: list[Path]) -> list[str]:
     names = []
     for path in paths:
         codes = exit_codes(WORK, path)
-        module = ".".join(path.with_suffix("").parts[1:])  # peersupport.engine.restore
+        module = module_name(path)
         if codes is None:
             names.append(f"{module}.*")
         else:

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mutation_run import ENGINE, ROOT
+from mutation_run import ROOT, engine_modules
 
 #: The record, beside the report.
 RECORD = ROOT / "docs" / "testing" / "mutation-results.json"
@@ -108,11 +108,10 @@ def export(work: Path, run: dict[str, Any]) -> int:
     """
     record = load()
     written = 0
-    for path in sorted((ROOT / ENGINE).glob("*.py")):
-        relative = path.relative_to(ROOT)
-        meta = meta_path(work, relative)
+    for path in engine_modules():
+        meta = meta_path(work, path)
         if meta.is_file():
-            record["modules"][relative.as_posix()] = from_meta(json.loads(meta.read_text()))
+            record["modules"][path.as_posix()] = from_meta(json.loads(meta.read_text()))
             written += 1
     for key in ("settings", "timing"):
         if key in run:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mutation_equivalents import load_equivalents, why_equivalent
 from mutation_plugin import TIMEOUT_EXIT
+from mutation_record import meta_path
 from mutation_run import ROOT, mutmut
 
 STATUSES = ("killed", "timeout", "survived", "no tests", "error", "not checked")
@@ -126,7 +127,7 @@ def exit_codes(work: Path, path: Path) -> dict[str, int | None] | None:
 
     ``None`` if mutmut has not mutated the module yet.
     """
-    meta = work / "mutants" / path.with_name(path.name + ".meta")
+    meta = meta_path(work, path)
     if not meta.is_file():
         return None
     codes: dict[str, int | None] = json.loads(meta.read_text()).get("exit_code_by_key", {})
