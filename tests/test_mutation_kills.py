@@ -239,6 +239,106 @@ def test_a_phase_limit_out_of_bounds_is_named(field: str, value: float) -> None:
     assert str(raised.value).startswith(f"format 'limits': phase 'sharing': {field} ")
 
 
+@pytest.mark.parametrize(
+    ("limits", "problem"),
+    [
+        ({"warn_at": 30.0}, "warn_at needs a share_limit"),
+        ({"share_limit": 60.0, "warn_at": 60.0}, "the warning must come before the share limit"),
+    ],
+)
+def test_limits_out_of_order_name_the_format(limits: dict[str, float], problem: str) -> None:
+    """A warning without a share limit, or not before it, names the format and the phase.
+
+    (``ps.FormatError``: ``format_name`` and ``problem``.) Kills ``chart.check_limits``
+    losing the format's name in either refusal.
+    """
+
+    class Chart(ps.FormatChart):
+        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+        sharing = ps.Phase("Sharing", policy="popcorn", **limits)
+        closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+        advance = opening.to(sharing) | sharing.to(closing)
+
+    with pytest.raises(ps.FormatError) as raised:
+        ps.Format.from_chart("order", Chart)
+    assert raised.value.format_name == "order"
+    assert str(raised.value) == f"format 'order': phase 'sharing': {problem}"
+
+
+def test_a_phase_that_holds_phases_is_refused() -> None:
+    """A compound phase (phases inside a phase) is refused: a format's phases do not nest.
+
+    (``ps.Format.from_chart``: the format is refused with a ``FormatError`` naming
+    the phase; its inner phases would never run.) Kills ``chart.compile_transitions``
+    skipping the compound phase's entry into its first inner phase.
+    """
+    first = ps.Phase("First", policy="seat-order", initial=True)
+    second = ps.Phase("Second", policy="seat-order")
+    first._set_id("first")  # what a chart class does for its own phases
+    second._set_id("second")
+    first.to(second)
+
+    class Chart(ps.FormatChart):
+        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+        talk = ps.Phase("Talk", policy="seat-order", states=[first, second])
+        closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+        advance = opening.to(talk) | talk.to(closing)
+
+    with pytest.raises(ps.FormatError) as raised:
+        ps.Format.from_chart("nested", Chart)
+    assert str(raised.value) == (
+        "format 'nested': phase 'talk' holds phases of its own (a compound state); "
+        "a format's phases do not nest"
+    )
+
+
+def _rules(**changes: ps.Rule | None) -> dict[str, ps.Rule]:
+    """The installed rules by id, with ``changes`` (``None``: left out)."""
+    rules = {key: value.item for key, value in ps.plugins.registry().rules.items()}
+    for rule_id, rule in changes.items():
+        rules.pop(rule_id.replace("_", "-"), None)
+        if rule is not None:
+            rules[rule.id] = rule
+    return rules
+
+
+def test_a_format_without_a_built_in_rule_names_every_one_missing() -> None:
+    """Rules given to a format must include every always-on rule; each missing id is named.
+
+    (``ps.Format.from_chart``: ``rules``, and ``FormatError`` for an unknown rule
+    id.) Kills ``rules.AlwaysOn.from_rules`` losing the list of missing ids or
+    garbling its message.
+    """
+    rules = _rules(consent=None, right_to_pass=None)
+    with pytest.raises(ps.FormatError) as raised:
+        ps.Format.from_chart("short", NamedChart, rules=rules)
+    assert str(raised.value) == (
+        "format 'short': no rule registered as 'consent', 'right-to-pass' "
+        "(a plugin may replace a built-in rule, not remove it)"
+    )
+
+
+def test_a_replacement_for_no_cross_talk_must_subclass_it() -> None:
+    """A rule replacing ``no-cross-talk`` that does not subclass ``ps.NoCrossTalk`` is refused.
+
+    (docs/plugins/hooks.md: a replacement for ``no-cross-talk`` must subclass
+    ``ps.NoCrossTalk``.) Kills ``rules.AlwaysOn.from_rules`` losing the message.
+    """
+
+    class Loose(ps.Rule):
+        id = "no-cross-talk"
+        description = "no cross-talk, without what the engine asks of it"
+
+    with pytest.raises(ps.FormatError) as raised:
+        ps.Format.from_chart("loose", NamedChart, rules=_rules(no_cross_talk=Loose()))
+    assert str(raised.value) == (
+        "format 'loose': rule 'no-cross-talk' replaces a built-in rule and must subclass "
+        "NoCrossTalk"
+    )
+
+
 # --------------------------------------------------------------------------- events
 
 

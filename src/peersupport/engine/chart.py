@@ -155,9 +155,13 @@ def check_limits(name: str, state: Phase) -> None:
 def compile_transitions(name: str, state: Phase) -> list[Transition]:
     """The transitions out of ``state``, one per chart event, with their named guards."""
     out: list[Transition] = []
-    for t in state.transitions:
-        if t.source is not state or t.initial:
-            continue
+    for t in state.transitions:  # python-statemachine lists a state's own transitions
+        if t.initial:  # its entry into its first inner state: the state is compound
+            raise FormatError(
+                name,
+                f"phase {state.id!r} holds phases of its own (a compound state); "
+                "a format's phases do not nest",
+            )
         guards: list[tuple[str, bool]] = []
         for spec in t.cond:
             if not isinstance(spec.func, str) or spec.func not in GUARDS:

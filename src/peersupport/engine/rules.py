@@ -362,7 +362,8 @@ class AlwaysOn:
         """
         missing = [rule_id for rule_id in ALWAYS_ON if rule_id not in rules]
         if missing:
-            raise KeyError(f"no rule registered as {', '.join(map(repr, missing))}")
+            why = "a plugin may replace a built-in rule, not remove it"
+            raise KeyError(f"no rule registered as {', '.join(map(repr, missing))} ({why})")
         no_cross_talk, time_limit = rules["no-cross-talk"], rules["share-time-limit"]
         for rule, kind in ((no_cross_talk, NoCrossTalk), (time_limit, ShareTimeLimit)):
             if not isinstance(rule, kind):
