@@ -2,8 +2,9 @@
 
 An entry names the module (its file name without ``.py``), the function (``Class.method``
 for a method; or ``functions``, a list, for the same change in several), the mutated
-line(s) before and after, stripped, and the reason. A survivor matches an entry by that
-text, not by mutmut's numbering of the mutants.
+line(s) before and after (or ``after``, a list, for several changes of the same line
+with one reason), stripped, and the reason. A survivor matches an entry by that text,
+not by mutmut's numbering of the mutants.
 
 A ``[[relabelled]]`` entry explains a family at once: in the named functions (all of
 them called inside an action's ``try``, whose ``except`` re-labels any refusal with
@@ -18,13 +19,16 @@ import tomllib
 from pathlib import Path
 
 EQUIVALENTS = Path(__file__).resolve().parent / "mutation_equivalents.toml"
+#: What joins the changes of an entry whose ``after`` is a list (no mutant's text has it).
+AFTERS = "\x1e"
 
 
 def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
     """The explained equivalent mutants (none if the file does not exist).
 
     Each comes back with its ``functions`` joined with spaces (an ``[[equivalent]]``
-    entry's one ``function`` if it names no list); a ``[[relabelled]]`` entry with
+    entry's one ``function`` if it names no list) and its ``after`` as one line per
+    change (a list's items joined with ``AFTERS``); a ``[[relabelled]]`` entry with
     ``family = "relabelled"`` and its ``names`` joined with spaces too.
     """
     if not path.is_file():
@@ -33,7 +37,14 @@ def load_equivalents(path: Path = EQUIVALENTS) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     for entry in data.get("equivalent", []):
         names = entry.get("functions", [entry.get("function", "")])
-        found.append({**{k: str(v) for k, v in entry.items()}, "functions": " ".join(names)})
+        after = entry.get("after", "")
+        found.append(
+            {
+                **{k: str(v) for k, v in entry.items()},
+                "functions": " ".join(names),
+                "after": AFTERS.join(after) if isinstance(after, list) else after,
+            }
+        )
     for entry in data.get("relabelled", []):
         found.append(
             {
@@ -94,7 +105,7 @@ def why_equivalent(
             entry.get("module") == module
             and function in entry.get("functions", "").split()
             and entry.get("before", "").strip() == before
-            and entry.get("after", "").strip() == after
+            and after in (a.strip() for a in entry.get("after", "").split(AFTERS))
         ):
             return entry.get("reason", "")
     return None

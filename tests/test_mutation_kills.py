@@ -215,6 +215,17 @@ def test_a_phase_can_switch_timing_off(
     assert session.next_deadline() is None
 
 
+def test_a_format_without_title_or_description(named: ps.Format) -> None:
+    """Without ``title`` the format's title is its name; without ``description``, empty.
+
+    (``ps.Format.from_chart``: ``title`` defaults to ``name``.) Kills
+    ``format.Format.from_chart`` changing either default.
+    """
+    assert (named.title, named.description) == ("named", "")
+    titled = ps.Format.from_chart("titled", NamedChart, title="Titled", description="Rounds.")
+    assert (titled.title, titled.description) == ("Titled", "Rounds.")
+
+
 @pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf")])
 @pytest.mark.parametrize("field", ["budget", "share_limit", "warn_at"])
 def test_a_phase_limit_out_of_bounds_is_named(field: str, value: float) -> None:
