@@ -226,6 +226,22 @@ def test_a_format_without_title_or_description(named: ps.Format) -> None:
     assert (titled.title, titled.description) == ("Titled", "Rounds.")
 
 
+def test_a_chart_without_phases_is_refused() -> None:
+    """A chart class that declares no phases (a base class) is refused by name.
+
+    (``ps.Format.from_chart``: ``FormatError`` naming the format and the problem.)
+    Kills ``format.Format.from_chart`` losing the format's name or the problem.
+    """
+
+    class Empty(ps.FormatChart):
+        """A base for charts, with no phases of its own."""
+
+    with pytest.raises(ps.FormatError) as raised:
+        ps.Format.from_chart("empty", Empty)
+    assert (raised.value.format_name, raised.value.problem) == ("empty", "the chart has no phases")
+    assert str(raised.value) == "format 'empty': the chart has no phases"
+
+
 @pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf")])
 @pytest.mark.parametrize("field", ["budget", "share_limit", "warn_at"])
 def test_a_phase_limit_out_of_bounds_is_named(field: str, value: float) -> None:
