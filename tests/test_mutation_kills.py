@@ -242,6 +242,74 @@ def test_a_chart_without_phases_is_refused() -> None:
     assert str(raised.value) == "format 'empty': the chart has no phases"
 
 
+class Counter(ps.Rule):
+    """A phase rule asked about every share, and giving a notice after each."""
+
+    actions = frozenset({"start_share"})
+    watches = frozenset({ps.EventKind.SHARE_STARTED})
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
+        self.asked.append(member)
+
+    def notice(self, session: ps.Session, event: ps.Event) -> dict[str, int]:
+        return {"shares": len(self.asked)}
+
+
+class FirstCounter(Counter):
+    id = "first-counter"
+
+
+class SecondCounter(Counter):
+    id = "second-counter"
+
+
+def test_two_rules_of_a_phase_on_the_same_action_are_both_asked(
+    make_session: Callable[..., ps.Session],
+) -> None:
+    """Every rule a phase names is asked about its actions, and notices what it watches.
+
+    (``ps.Rule``: ``check`` is called for the actions in ``actions``, ``notice``
+    after the events in ``watches``; two rules may share both.) Kills
+    ``format.Format.from_chart`` keeping only the last rule for an action or a kind.
+    """
+    first, second = FirstCounter(), SecondCounter()
+    rules = {key: value.item for key, value in ps.plugins.registry().rules.items()}
+    chart = around("popcorn", rules=(first.id, second.id))
+    fmt = ps.Format.from_chart("counted", chart, rules={**rules, first.id: first, second.id: second})
+    session = make_session(fmt)
+    session.advance(by="dee")
+    session.start_share("al")
+    assert (first.asked, second.asked) == (["al"], ["al"])
+    notices = [e.data["rule"] for e in session.events if e.kind is ps.EventKind.RULE_NOTICE]
+    assert notices == ["first-counter", "second-counter"]
+
+
+def test_a_chart_without_a_final_phase_is_refused_by_name() -> None:
+    """A chart that python-statemachine accepts but that never ends is refused.
+
+    (docs/plugins/index.md: ``format 'my-format': the chart has no final phase``.)
+    Kills ``format.Format.from_chart`` losing the format's name or the problem.
+    """
+
+    class NoEnd(ps.FormatChart):
+        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+        sharing = ps.Phase("Sharing", policy="popcorn")
+
+        advance = opening.to(sharing)
+        back = sharing.to(opening)
+
+    with pytest.raises(ps.FormatError) as raised:
+        ps.Format.from_chart("no-end", NoEnd)
+    assert (raised.value.format_name, raised.value.problem) == (
+        "no-end",
+        "the chart has no final phase",
+    )
+    assert str(raised.value) == "format 'no-end': the chart has no final phase"
+
+
 @pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf")])
 @pytest.mark.parametrize("field", ["budget", "share_limit", "warn_at"])
 def test_a_phase_limit_out_of_bounds_is_named(field: str, value: float) -> None:
