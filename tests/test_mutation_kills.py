@@ -276,9 +276,8 @@ def test_two_rules_of_a_phase_on_the_same_action_are_both_asked(
     ``format.Format.from_chart`` keeping only the last rule for an action or a kind.
     """
     first, second = FirstCounter(), SecondCounter()
-    rules = {key: value.item for key, value in ps.plugins.registry().rules.items()}
     chart = around("popcorn", rules=(first.id, second.id))
-    fmt = ps.Format.from_chart("counted", chart, rules={**rules, first.id: first, second.id: second})
+    fmt = ps.Format.from_chart("counted", chart, rules=_rules(first=first, second=second))
     session = make_session(fmt)
     session.advance(by="dee")
     session.start_share("al")
