@@ -286,6 +286,40 @@ def test_two_rules_of_a_phase_on_the_same_action_are_both_asked(
     assert notices == ["first-counter", "second-counter"]
 
 
+class NoPassing(ps.Rule):
+    """A phase rule that refuses every pass."""
+
+    id = "no-passing"
+    actions = frozenset({"pass_turn"})
+
+    def check(self, session: ps.Session, action: str, member: str, now: float) -> None:
+        raise ps.RuleViolation(member, action, self.id, "everyone speaks in this phase")
+
+
+def test_a_phase_rule_on_passes_is_asked_about_a_members_own_pass(
+    make_session: Callable[..., ps.Session],
+) -> None:
+    """A phase rule that checks passes is asked, even about a member's own pass in turn.
+
+    (The turns' module docs: a phase is *plain*, its turns accepted in one pass,
+    only if no rule of the phase checks shares or passes.) Kills
+    ``format.Format.from_chart`` not seeing a rule on ``pass_turn``.
+    """
+    fmt = ps.Format.from_chart(
+        "no-passing", around("seat-order", rules=("no-passing",)), rules=_rules(x=NoPassing())
+    )
+    session = make_session(fmt)
+    session.advance(by="dee")
+    member = session.offered_to()
+    assert member is not None
+    with pytest.raises(ps.RuleViolation) as raised:
+        session.pass_turn(member)
+    assert (raised.value.rule, raised.value.reason) == (
+        "no-passing",
+        "everyone speaks in this phase",
+    )
+
+
 def test_a_chart_without_a_final_phase_is_refused_by_name() -> None:
     """A chart that python-statemachine accepts but that never ends is refused.
 
