@@ -349,8 +349,12 @@ class TestRegistration:
             b = ps.Phase("B", policy="facilitator-only", final=True)
             go = a.to(b) | a.to(stuck)
 
-        with pytest.raises(ps.FormatError, match="no final phase can be reached from phase"):
+        with pytest.raises(ps.FormatError) as raised:
             ps.Format.from_chart("trap", Trap)
+        assert raised.value.format_name == "trap"
+        assert str(raised.value) == (
+            "format 'trap': no final phase can be reached from phase(s) 'stuck'"
+        )
 
     def test_unknown_rule_from_any_plugin(self):
         """A format may only name rules some plugin registered."""
