@@ -320,6 +320,29 @@ def test_a_phase_rule_on_passes_is_asked_about_a_members_own_pass(
     )
 
 
+def test_phases_that_cannot_be_reached_are_all_named() -> None:
+    """Every phase that cannot be reached from the start is named, with the format.
+
+    (docs/plugins/index.md: ``format 'my-format': phase(s) 'sharing' cannot be
+    reached``.) Kills ``format._check_graph`` losing the format's name or garbling
+    the list.
+    """
+
+    class Lost(ps.FormatChart):
+        validate_disconnected_states = False
+
+        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
+        lost = ps.Phase("Lost", policy="popcorn")
+        gone = ps.Phase("Gone", policy="popcorn")
+        closing = ps.Phase("Closing", policy="facilitator-only", final=True)
+
+        advance = opening.to(closing) | lost.to(closing) | gone.to(closing)
+
+    with pytest.raises(ps.FormatError) as raised:
+        ps.Format.from_chart("lost", Lost)
+    assert str(raised.value) == "format 'lost': phase(s) 'lost', 'gone' cannot be reached"
+
+
 def test_a_chart_without_a_final_phase_is_refused_by_name() -> None:
     """A chart that python-statemachine accepts but that never ends is refused.
 
