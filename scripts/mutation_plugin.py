@@ -6,7 +6,10 @@ renaming it would make mutmut test every mutant again). Its hooks set the hypoth
 profile, select the tests, map functions run at import to every test, run a mutant's
 fastest tests first, give each of its tests a CPU time limit (a mutant that makes a
 test loop forever counts as a timeout after 10 s plus ``--test-timeout`` times the
-test's usual time) and count a mutant that breaks the tests' imports as killed.
+test's usual time) and its imports one too (``IMPORT_LIMIT``: a mutant of code run at
+import that loops forever would otherwise run until mutmut's own limit for the whole
+run, about an hour for a function every test reaches), and count a mutant that breaks
+the tests' imports as killed.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ import pytest
 
 #: The exit code of a mutant's run that overran its CPU time (mutmut's timeout code).
 TIMEOUT_EXIT = 36
+#: CPU seconds a mutant's run may spend loading the conftest and collecting the tests
+#: (which import the package and so build the formats); about 3 s without a mutant.
+IMPORT_LIMIT = 60.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,6 +79,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
     command. This checks what that run is for instead: that the tests import the
     mutated package (then it raises the exception mutmut expects).
     """
+    if _mutant():  # until the tests are collected (pytest_collection_finish)
+        signal.signal(signal.SIGPROF, _on_time_limit)
+        signal.setitimer(signal.ITIMER_PROF, IMPORT_LIMIT)
     if os.environ.get("MUTANT_UNDER_TEST") == "fail":
         import peersupport
 
@@ -123,12 +132,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """In mutmut's stats run, map functions the imports ran to every test.
+    """End a mutant's time limit on imports; in the stats run, map imports to every test.
 
     mutmut gives each test the mutated functions it ran. Functions run while the
     tests are imported (a format's phases and the event table are built then) would
     go to the first test alone; but they shape every test, so every test counts.
     """
+    if _mutant():
+        signal.setitimer(signal.ITIMER_PROF, 0)
     if os.environ.get("MUTANT_UNDER_TEST") != "stats":
         return
     state = importlib.import_module("mutmut.state").state
