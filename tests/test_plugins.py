@@ -346,14 +346,15 @@ class TestRegistration:
             validate_final_reachability = False
             a = ps.Phase("A", policy="seat-order", initial=True)
             stuck = ps.Phase("Stuck", policy="seat-order")
+            trapped = ps.Phase("Trapped", policy="seat-order")
             b = ps.Phase("B", policy="facilitator-only", final=True)
-            go = a.to(b) | a.to(stuck)
+            go = a.to(b) | a.to(stuck) | a.to(trapped)
 
         with pytest.raises(ps.FormatError) as raised:
             ps.Format.from_chart("trap", Trap)
         assert raised.value.format_name == "trap"
         assert str(raised.value) == (
-            "format 'trap': no final phase can be reached from phase(s) 'stuck'"
+            "format 'trap': no final phase can be reached from phase(s) 'stuck', 'trapped'"
         )
 
     def test_unknown_rule_from_any_plugin(self):
