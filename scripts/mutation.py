@@ -28,8 +28,11 @@ What it does:
 * Results are kept: the next run tests only new mutants and those of functions
   changed since (mutmut compares each function's source). Modules run once stay in
   the run, and a run tests their new or changed mutants too, unless ``--only``: then
-  it tests only the named modules' mutants not run yet. ``--rerun-survivors`` tests
-  again only the survivors not explained as equivalent (after writing tests for them).
+  it tests only the named modules' mutants not run yet (it lists them before mutmut
+  mutates the functions changed since, so after changing a named module's functions,
+  run it twice). ``--rerun-survivors`` tests again only the survivors not explained as
+  equivalent (after writing tests for them) and mutants whose run failed in mutmut's
+  worker.
   ``--fresh`` starts again; changing the tests or ``--examples`` makes mutmut run
   every mutant again.
 * The results are also kept in git, in ``docs/testing/mutation-results.json``

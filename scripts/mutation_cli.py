@@ -69,7 +69,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rerun-survivors",
         action="store_true",
-        help="test again only the survivors not explained as equivalent (after new tests)",
+        help="test again only the survivors not explained as equivalent (after new tests), "
+        "and mutants whose run failed in mutmut's worker",
     )
     parser.add_argument("--report-only", action="store_true", help="only write the report")
     parser.add_argument(
@@ -184,12 +185,13 @@ def run_mutmut(
     print(f"snapshot in {WORK} ({copied} files updated); mutmut's log: {LOG}")
     print("mutating", ", ".join(m.name for m in modules))
     names = []
-    if args.rerun_survivors:  # the unexplained survivors, and mutants no test reached
+    if args.rerun_survivors:  # unexplained survivors, mutants no test reached, worker errors
         names = [
             m.name
             for mod in collect(WORK, modules)
             for m in mod.mutants
-            if m.status == "no tests" or (m.status == "survived" and m.equivalent is None)
+            if m.status in ("no tests", "error")
+            or (m.status == "survived" and m.equivalent is None)
         ]
         print(f"testing {len(names)} survivors again")
     elif args.only and args.modules:

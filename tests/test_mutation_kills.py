@@ -366,6 +366,16 @@ def test_a_chart_without_a_final_phase_is_refused_by_name() -> None:
     assert str(raised.value) == "format 'no-end': the chart has no final phase"
 
 
+def test_each_transition_names_the_phase_it_leaves(named: ps.Format) -> None:
+    """A compiled transition's ``source`` is the id of the phase it leaves.
+
+    (``Transition``: ``source``, the phase id it leaves; a phase's ``transitions``
+    are those out of it.) Kills ``chart.compile_transitions`` losing the source.
+    """
+    found = {(t.source, t.event, t.target) for p in named.phases.values() for t in p.transitions}
+    assert found == {("opening", "advance", "sharing_time"), ("sharing_time", "advance", "closing")}
+
+
 @pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf")])
 @pytest.mark.parametrize("field", ["budget", "share_limit", "warn_at"])
 def test_a_phase_limit_out_of_bounds_is_named(field: str, value: float) -> None:
