@@ -68,8 +68,10 @@ mutmut, then. What the script adds to make it fit this project:
 * A function that runs while the tests are imported counts as reached by every
   test (mutmut would credit the first test alone).
 * Each test of a mutant gets a CPU time limit (10 s plus `--test-timeout` times its
-  usual time), so a mutant that makes the engine loop is a timeout in seconds
-  rather than after mutmut's own limit of minutes. Timeouts count as killed.
+  usual time), and so do its imports (60 s: the formats are built then), so a
+  mutant that makes the engine loop is a timeout in seconds rather than after
+  mutmut's own limit for the whole run (about an hour for a mutant of code run at
+  import, which every test reaches). Timeouts count as killed.
 * Hypothesis is derandomized, so a mutant's result does not depend on luck, at 20
   examples a test (the suite's own runs use 100); the kit runs of the catalogue
   of broken plugins are left out (34 of 500 examples each when this was measured:
