@@ -6,6 +6,7 @@ has a conftest.py of its own, so ``from conftest import ...`` would be ambiguous
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import peersupport as ps
@@ -74,3 +75,11 @@ def around(policy: str, **options: Any) -> type[ps.FormatChart]:
         advance = opening.to(talk) | talk.to(closing)
 
     return Chart
+
+
+def installed_rules(*added: ps.Rule, without: Iterable[str] = ()) -> dict[str, ps.Rule]:
+    """The installed plugins' rules by id, with ``added`` (replacing by id) and ``without``."""
+    rules = {key: value.item for key, value in ps.plugins.registry().rules.items()}
+    for rule_id in without:
+        del rules[rule_id]
+    return rules | {rule.id: rule for rule in added}

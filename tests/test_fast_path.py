@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import peersupport as ps
-from people import BUILTIN_FORMATS, EVERYONE, T0, make_group
+from people import BUILTIN_FORMATS, EVERYONE, T0, installed_rules, make_group
 
 
 class SameObserversListen(ps.ObserversListen):
@@ -35,14 +35,10 @@ class SameRightToPass(ps.RightToPass):
     """The built-in rule, but not the built-in class."""
 
 
-def registered_rules() -> dict[str, ps.Rule]:
-    return {k: v.item for k, v in ps.plugins.registry().rules.items()}
-
-
 def checked_one_by_one(fmt: ps.Format) -> ps.Format:
     """``fmt`` compiled again with look-alike rules: no phase of it is plain."""
     rules = {
-        **registered_rules(),
+        **installed_rules(),
         "observers-listen": SameObserversListen(),
         "consent": SameConsent(),
         "one-share-per-round": SameOneSharePerRound(),
@@ -209,7 +205,7 @@ class TestPlainPhases:
             c = ps.Phase("C", policy="facilitator-only", final=True)
             go = a.to(b) | b.to(c)
 
-        fmt = ps.Format.from_chart("quiet", Chart, rules={**registered_rules(), "quiet": Quiet()})
+        fmt = ps.Format.from_chart("quiet", Chart, rules=installed_rules(Quiet()))
         assert not fmt.phases["a"].plain
         assert fmt.phases["b"].plain
         session, _ = opened(fmt)

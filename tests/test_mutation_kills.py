@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import peersupport as ps
-from people import EVERYONE, T0, around, make_group
+from people import EVERYONE, T0, around, installed_rules, make_group
 
 # --------------------------------------------------------------------------- deadlines
 
@@ -277,7 +277,7 @@ def test_two_rules_of_a_phase_on_the_same_action_are_both_asked(
     """
     first, second = FirstCounter(), SecondCounter()
     chart = around("popcorn", rules=(first.id, second.id))
-    fmt = ps.Format.from_chart("counted", chart, rules=_rules(first=first, second=second))
+    fmt = ps.Format.from_chart("counted", chart, rules=installed_rules(first, second))
     session = make_session(fmt)
     session.advance(by="dee")
     session.start_share("al")
@@ -306,7 +306,9 @@ def test_a_phase_rule_on_passes_is_asked_about_a_members_own_pass(
     ``format.Format.from_chart`` not seeing a rule on ``pass_turn``.
     """
     fmt = ps.Format.from_chart(
-        "no-passing", around("seat-order", rules=("no-passing",)), rules=_rules(x=NoPassing())
+        "no-passing",
+        around("seat-order", rules=("no-passing",)),
+        rules=installed_rules(NoPassing()),
     )
     session = make_session(fmt)
     session.advance(by="dee")
@@ -386,18 +388,11 @@ def test_a_phase_limit_out_of_bounds_is_named(field: str, value: float) -> None:
     """
     limits = {"share_limit": 300.0, field: value} if field == "warn_at" else {field: value}
 
-    class Chart(ps.FormatChart):
-        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-        sharing = ps.Phase("Sharing", policy="popcorn", **limits)
-        closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-
-        advance = opening.to(sharing) | sharing.to(closing)
-
     with pytest.raises(ps.FormatError) as raised:
-        ps.Format.from_chart("limits", Chart)
+        ps.Format.from_chart("limits", around("popcorn", **limits))
     assert raised.value.format_name == "limits"
-    assert raised.value.problem.startswith(f"phase 'sharing': {field} ")
-    assert str(raised.value).startswith(f"format 'limits': phase 'sharing': {field} ")
+    assert raised.value.problem.startswith(f"phase 'talk': {field} ")
+    assert str(raised.value).startswith(f"format 'limits': phase 'talk': {field} ")
 
 
 @pytest.mark.parametrize(
@@ -413,18 +408,10 @@ def test_limits_out_of_order_name_the_format(limits: dict[str, float], problem: 
     (``ps.FormatError``: ``format_name`` and ``problem``.) Kills ``chart.check_limits``
     losing the format's name in either refusal.
     """
-
-    class Chart(ps.FormatChart):
-        opening = ps.Phase("Opening", policy="facilitator-only", initial=True)
-        sharing = ps.Phase("Sharing", policy="popcorn", **limits)
-        closing = ps.Phase("Closing", policy="facilitator-only", final=True)
-
-        advance = opening.to(sharing) | sharing.to(closing)
-
     with pytest.raises(ps.FormatError) as raised:
-        ps.Format.from_chart("order", Chart)
+        ps.Format.from_chart("order", around("popcorn", **limits))
     assert raised.value.format_name == "order"
-    assert str(raised.value) == f"format 'order': phase 'sharing': {problem}"
+    assert str(raised.value) == f"format 'order': phase 'talk': {problem}"
 
 
 def test_a_phase_that_holds_phases_is_refused() -> None:
@@ -453,16 +440,6 @@ def test_a_phase_that_holds_phases_is_refused() -> None:
     )
 
 
-def _rules(**changes: ps.Rule | None) -> dict[str, ps.Rule]:
-    """The installed rules by id, with ``changes`` (``None``: left out)."""
-    rules = {key: value.item for key, value in ps.plugins.registry().rules.items()}
-    for rule_id, rule in changes.items():
-        rules.pop(rule_id.replace("_", "-"), None)
-        if rule is not None:
-            rules[rule.id] = rule
-    return rules
-
-
 def test_a_format_without_a_built_in_rule_names_every_one_missing() -> None:
     """Rules given to a format must include every always-on rule; each missing id is named.
 
@@ -470,7 +447,7 @@ def test_a_format_without_a_built_in_rule_names_every_one_missing() -> None:
     id.) Kills ``rules.AlwaysOn.from_rules`` losing the list of missing ids or
     garbling its message.
     """
-    rules = _rules(consent=None, right_to_pass=None)
+    rules = installed_rules(without=("consent", "right-to-pass"))
     with pytest.raises(ps.FormatError) as raised:
         ps.Format.from_chart("short", NamedChart, rules=rules)
     assert str(raised.value) == (
@@ -491,7 +468,7 @@ def test_a_replacement_for_no_cross_talk_must_subclass_it() -> None:
         description = "no cross-talk, without what the engine asks of it"
 
     with pytest.raises(ps.FormatError) as raised:
-        ps.Format.from_chart("loose", NamedChart, rules=_rules(no_cross_talk=Loose()))
+        ps.Format.from_chart("loose", NamedChart, rules=installed_rules(Loose()))
     assert str(raised.value) == (
         "format 'loose': rule 'no-cross-talk' replaces a built-in rule and must subclass "
         "NoCrossTalk"
